@@ -1,0 +1,62 @@
+"""Bearer API keys: `Authorization: Bearer <key>`, looked up by SHA-256 hash."""
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from campaigns.models import ApiKey, Shop
+
+KEY_PREFIX = "sk_"
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_key_create(*, shop: Shop, name: str = "") -> str:
+    """Create a key for the shop and return it in clear text: the only time it is ever seen."""
+    raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    ApiKey.objects.create(shop=shop, prefix=raw_key[:12], key_hash=hash_key(raw_key), name=name)
+    return raw_key
+
+
+class ShopPrincipal:
+    """The authenticated caller: a shop, acting through one of its keys."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, shop: Shop):
+        self.shop = shop
+
+    def __str__(self):
+        return self.shop.domain
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <key>'.")
+        try:
+            raw_key = header[1].decode()
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid API key.") from exc
+        key = (
+            ApiKey.objects.select_related("shop")
+            .filter(key_hash=hash_key(raw_key), revoked_at__isnull=True)
+            .first()
+        )
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        return ShopPrincipal(key.shop), key
+
+    def authenticate_header(self, request):
+        return self.keyword

@@ -1,0 +1,225 @@
+"""The domain's tables: shops (tenants) and their keys, contacts, campaigns, recipients, batches, credits."""
+
+from datetime import time
+
+from django.db import models
+from django.db.models import Q
+
+
+class Shop(models.Model):
+    """A merchant (tenant). `credits` are free to spend; `credits_held` are reserved by enqueued campaigns."""
+
+    domain = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    sender = models.CharField(max_length=16, blank=True)
+    traffic_account_id = models.CharField(max_length=64, blank=True)
+    credits = models.BigIntegerField(default=0)
+    credits_held = models.BigIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    default_region = models.CharField(max_length=2, default="US")
+    quiet_hours_start = models.TimeField(default=time(8, 0))
+    quiet_hours_end = models.TimeField(default=time(21, 0))
+    frequency_cap_hours = models.PositiveIntegerField(null=True, blank=True)
+    help_text = models.CharField(max_length=320, blank=True)
+    opt_out_text = models.CharField(max_length=100, blank=True)
+    append_opt_out = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(credits__gte=0), name="shop_credits_not_negative"),
+            models.CheckConstraint(condition=Q(credits_held__gte=0), name="shop_credits_held_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.domain
+
+
+class ApiKey(models.Model):
+    """A bearer key of one shop, stored as a SHA-256 hash; `prefix` lets people tell keys apart."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.shop})"
+
+
+class Contact(models.Model):
+    """A shop's customer. Messaged only while `sms_consent` is true and `opted_out_at` is empty."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="contacts")
+    phone = models.CharField(max_length=20)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    sms_consent = models.BooleanField(default=False)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_source = models.CharField(max_length=32, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "phone"], name="contact_unique_shop_phone")]
+
+    def __str__(self):
+        return self.phone
+
+
+class ConsentEvent(models.Model):
+    """Append-only history of consent given or withdrawn: who, what, when and how."""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted"
+        WITHDRAWN = "withdrawn"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="consent_events")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, related_name="consent_events")
+    phone = models.CharField(max_length=20, db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    source = models.CharField(max_length=32)
+    detail = models.CharField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SCHEDULED = "scheduled"
+        SENDING = "sending"
+        PAUSED = "paused"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+        FAILED = "failed"
+
+    EDITABLE = (Status.DRAFT, Status.SCHEDULED)
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=200)
+    body = models.TextField()
+    sender = models.CharField(max_length=16, blank=True)
+    audience = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    encoding = models.CharField(max_length=8, default="GSM-7")
+    segments = models.PositiveSmallIntegerField(default=1)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="campaign_status_sched")]
+
+    def __str__(self):
+        return self.name
+
+
+class CampaignRecipient(models.Model):
+    """One number messaged once by one campaign. Written set-based, never one `save()` at a time.
+
+    The contact link has no database constraint: contacts may be deleted while the recipient row (the
+    record of what was sent) stays, and a per-row foreign-key check would slow million-row enqueues.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SENT = "sent"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    phone = models.CharField(max_length=20)
+    batch_no = models.IntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    mitto_message_id = models.CharField(max_length=64, null=True, blank=True)
+    retry_count = models.SmallIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "phone"], name="recipient_unique_campaign_phone")
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "batch_no"], name="recipient_campaign_batch"),
+            models.Index(
+                fields=["mitto_message_id"],
+                name="recipient_message_id",
+                condition=Q(mitto_message_id__isnull=False),
+            ),
+        ]
+
+
+class Batch(models.Model):
+    """One bulk request to Mitto. Its status is what makes a retry or a redelivered task safe.
+
+    `unknown` means the request went out and no answer came: it is never sent again, and is resolved
+    from delivery reports (by reference) or left for review.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SUBMITTING = "submitting"
+        SUBMITTED = "submitted"
+        UNKNOWN = "unknown"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
+    number = models.IntegerField()
+    size = models.IntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.SmallIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    provider_bulk_id = models.CharField(max_length=64, blank=True)
+    accepted = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="batch_unique_campaign_number")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="batch_status_next_attempt")]
+
+
+class CreditTransaction(models.Model):
+    """The credit ledger. `delta` moves free credits, `held_delta` moves held ones; the shop's two balances
+    always equal the sums of these columns.
+
+    topup: (+n, 0); hold: (-n, +n); release: (+n, -n); debit of held credits: (0, -n); direct debit: (-n, 0).
+    """
+
+    class Kind(models.TextChoices):
+        TOPUP = "topup"
+        HOLD = "hold"
+        RELEASE = "release"
+        DEBIT = "debit"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="credit_transactions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    delta = models.BigIntegerField(default=0)
+    held_delta = models.BigIntegerField(default=0)
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "created_at"], name="credit_shop_created")]

@@ -1,0 +1,190 @@
+"""Settings, read from the environment with one django-environ reader.
+
+Every variable of API.md is declared here with its type and default. With no environment at all the
+project runs on the embedded defaults: SQLite, in-process tasks, in-process limiter and cache.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+
+def _read(name, cast, default):
+    """Read one variable; a value that cannot be parsed stops start-up naming the variable."""
+    try:
+        return cast(name, default=default)
+    except (ValueError, TypeError, ImproperlyConfigured, environ.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} has an invalid value: {exc}") from exc
+
+
+def _positive(name, value, maximum=None):
+    if value <= 0 or (maximum is not None and value > maximum):
+        bound = f" and at most {maximum}" if maximum else ""
+        raise ImproperlyConfigured(f"Environment variable {name} must be greater than 0{bound}, got {value}")
+    return value
+
+
+SECRET_KEY = _read("SECRET_KEY", env.str, "dev-insecure-shop-sms-key-change-me-in-production-0123456789")
+DEBUG = _read("DEBUG", env.bool, False)
+ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]", "testserver"])
+
+REDIS_URL = _read("REDIS_URL", env.str, "") or None
+CELERY_BROKER_URL = _read("CELERY_BROKER_URL", env.str, "") or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", env.bool, not CELERY_BROKER_URL)
+
+MITTO_API_BASE = _read("MITTO_API_BASE", env.str, "https://messaging.mittoapi.com").rstrip("/")
+MITTO_API_KEY = _read("MITTO_API_KEY", env.str, "")
+MITTO_TRAFFIC_ACCOUNT_ID = _read("MITTO_TRAFFIC_ACCOUNT_ID", env.str, "")
+MITTO_SENDER = _read("MITTO_SENDER", env.str, "")
+MITTO_TIMEOUT_S = _positive("MITTO_TIMEOUT_S", _read("MITTO_TIMEOUT_S", env.float, 10.0))
+MITTO_WEBHOOK_SECRET = _read("MITTO_WEBHOOK_SECRET", env.str, "")
+
+SMS_BATCH_SIZE = _positive("SMS_BATCH_SIZE", _read("SMS_BATCH_SIZE", env.int, 5000), maximum=5000)
+RATE_LIMIT_TRAFFIC_ACCOUNT_MAX = _positive(
+    "RATE_LIMIT_TRAFFIC_ACCOUNT_MAX", _read("RATE_LIMIT_TRAFFIC_ACCOUNT_MAX", env.int, 100)
+)
+RATE_LIMIT_TRAFFIC_ACCOUNT_WINDOW_MS = _positive(
+    "RATE_LIMIT_TRAFFIC_ACCOUNT_WINDOW_MS", _read("RATE_LIMIT_TRAFFIC_ACCOUNT_WINDOW_MS", env.int, 1000)
+)
+RATE_LIMIT_TENANT_MAX = _positive("RATE_LIMIT_TENANT_MAX", _read("RATE_LIMIT_TENANT_MAX", env.int, 50))
+RATE_LIMIT_TENANT_WINDOW_MS = _positive(
+    "RATE_LIMIT_TENANT_WINDOW_MS", _read("RATE_LIMIT_TENANT_WINDOW_MS", env.int, 1000)
+)
+QUEUE_ATTEMPTS = _positive("QUEUE_ATTEMPTS", _read("QUEUE_ATTEMPTS", env.int, 5))
+STATUS_CACHE_SECONDS = _read("STATUS_CACHE_SECONDS", env.float, 2.0)
+if STATUS_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("Environment variable STATUS_CACHE_SECONDS must not be negative")
+
+# Prefix of every Redis key and Celery queue this deployment owns; the test suite sets one per run.
+SMS_KEY_PREFIX = _read("SMS_KEY_PREFIX", env.str, "shopsms")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "messaging",
+    "metrics",
+    "campaigns",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _read("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Each test run gets a database of its own, so two runs on one machine never collide.
+DATABASES["default"]["TEST"] = {"NAME": f"test_shopsms_{os.getpid()}"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": SMS_KEY_PREFIX}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["campaigns.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "campaigns.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Shop SMS API",
+    "DESCRIPTION": "Bulk SMS campaigns for Shopify merchants, sent through Mitto.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Celery: separate queues for sending, delivery reports and periodic work so each scales alone.
+CELERY_TASK_ALWAYS_EAGER = bool(CELERY_TASK_ALWAYS_EAGER)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Redis-broker message not acknowledged within this time is delivered again; every retry delay is
+# kept far below it (see campaigns.tasks) and longer waits live on the Batch row for beat.
+CELERY_VISIBILITY_TIMEOUT_S = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S,
+    "global_keyprefix": f"{SMS_KEY_PREFIX}:",
+}
+CELERY_QUEUE_SEND = f"{SMS_KEY_PREFIX}.send"
+CELERY_QUEUE_REPORTS = f"{SMS_KEY_PREFIX}.reports"
+CELERY_QUEUE_PERIODIC = f"{SMS_KEY_PREFIX}.periodic"
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_SEND
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+SESSION_COOKIE_SECURE = not DEBUG and _read("SECURE_COOKIES", env.bool, False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,0 +1,46 @@
+"""Fixtures every app's tests share: an API client acting as a shop, and clean Redis state per test."""
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis_and_cache():
+    """Each test starts with no limiter windows or cache entries of this run's prefix."""
+    cache.clear()
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter(f"{settings.SMS_KEY_PREFIX}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    yield
+
+
+@pytest.fixture
+def shop(db):
+    from campaigns.tests.factories import ShopFactory
+
+    return ShopFactory()
+
+
+@pytest.fixture
+def shop_key(shop):
+    from campaigns.api.auth import api_key_create
+
+    return api_key_create(shop=shop)
+
+
+@pytest.fixture
+def api(shop_key):
+    """An API client authenticated as `shop`."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_key}")
+    return client
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()
