@@ -1,0 +1,48 @@
+"""Moving campaign counters. Callers pass the transitions that actually happened, inside the transaction
+that made them happen, so the counters move with the rows or not at all."""
+
+from collections.abc import Mapping
+
+from django.db.models import F
+
+from metrics.models import CampaignMetrics
+
+# Which counters a recipient in each state adds to. `sent` includes delivered messages.
+_STATE_COUNTERS = {
+    "queued": ("queued",),
+    "sent": ("sent",),
+    "delivered": ("sent", "delivered"),
+    "failed": ("failed",),
+    "cancelled": ("cancelled",),
+}
+COUNTERS = ("total", "queued", "sent", "delivered", "failed", "cancelled", "held")
+
+
+def deltas_for_transitions(transitions: Mapping[tuple[str, str], int]) -> dict[str, int]:
+    """Counter deltas for `{(from_state, to_state): count}`; e.g. ("sent", "failed") → sent -n, failed +n."""
+    deltas = dict.fromkeys(COUNTERS, 0)
+    for (before, after), count in transitions.items():
+        for name in _STATE_COUNTERS[before]:
+            deltas[name] -= count
+        for name in _STATE_COUNTERS[after]:
+            deltas[name] += count
+    return {name: value for name, value in deltas.items() if value}
+
+
+def metrics_create(*, campaign_id: int, total: int) -> None:
+    """The counters of a freshly enqueued campaign: every recipient queued."""
+    CampaignMetrics.objects.update_or_create(
+        campaign_id=campaign_id,
+        defaults={"total": total, "queued": total, "sent": 0, "delivered": 0, "failed": 0, "cancelled": 0, "held": 0},
+    )
+
+
+def metrics_apply(*, campaign_id: int, deltas: Mapping[str, int]) -> None:
+    """Add `deltas` (counter name → change) to the campaign's counters in one UPDATE."""
+    changes = {name: F(name) + value for name, value in deltas.items() if value}
+    if changes:
+        CampaignMetrics.objects.filter(campaign_id=campaign_id).update(**changes)
+
+
+def metrics_apply_transitions(*, campaign_id: int, transitions: Mapping[tuple[str, str], int]) -> None:
+    metrics_apply(campaign_id=campaign_id, deltas=deltas_for_transitions(transitions))
