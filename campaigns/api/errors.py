@@ -1,8 +1,10 @@
 """One error shape for the whole API: {"ok": false, "reason": code, "detail": text[, "errors": {...}]}."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from campaigns.services.errors import DomainError
@@ -47,10 +49,13 @@ def domain_error_response(exc: DomainError) -> Response:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None
-    reason = next((r for cls, r in _DRF_REASONS.items() if isinstance(exc, cls)), "error")
+    default_reason = getattr(exc, "default_code", "error")
+    reason = next((r for cls, r in _DRF_REASONS.items() if isinstance(exc, cls)), default_reason)
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(reason, "The request has invalid fields.", response.data)
     else:
