@@ -6,10 +6,10 @@ one locked SELECT of the numbers that exist already, one `INSERT … ON CONFLICT
 of fields the rows give, one INSERT of the consent events. Works on PostgreSQL and SQLite.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from campaigns.fields import tags_clean, text_clean
 from campaigns.models import ConsentEvent, Contact, Shop
-from campaigns.phones import PhoneError, phone_normalise
+from campaigns.phones import phone_normalise
 from campaigns.services.consent import (
     CONSENT_FIELDS,
     NO_CONSENT,
@@ -33,8 +33,8 @@ CONSENT_SOURCE_API = "api"
 _WRITE_BATCH = 1000
 _ECHO_LENGTH = 32
 _OPTIONAL_FIELDS = {
-    "first_name": partial(text_clean, max_length=100),
-    "last_name": partial(text_clean, max_length=100),
+    "first_name": functools.partial(text_clean, max_length=100),
+    "last_name": functools.partial(text_clean, max_length=100),
     "tags": tags_clean,
 }
 
@@ -62,29 +62,26 @@ def contact_input_clean(data: object, *, region: str, partial: bool = False) -> 
     """
     if not isinstance(data, Mapping):
         raise ValidationError({NON_FIELD_ERRORS: ["Expected a JSON object."]})
-    errors, fields = {}, {}
-    phone = consent = None
-    for name in ("phone", "sms_consent"):
-        if name not in data and not partial:
-            errors[name] = ["This field is required."]
-    if "phone" in data:
+    cleaners = {"phone": functools.partial(phone_normalise, region=region), "sms_consent": _consent_clean}
+    values, errors = {}, {}
+    for name, clean in {**cleaners, **_OPTIONAL_FIELDS}.items():
+        if name not in data:
+            if name in cleaners and not partial:
+                errors[name] = ["This field is required."]
+            continue
         try:
-            phone = phone_normalise(data["phone"], region=region)
-        except PhoneError as exc:
-            errors["phone"] = [str(exc)]
-    if "sms_consent" in data:
-        consent = data["sms_consent"]
-        if not isinstance(consent, bool):
-            errors["sms_consent"] = ["Must be true or false."]
-    for name, clean in _OPTIONAL_FIELDS.items():
-        if name in data:
-            try:
-                fields[name] = clean(data[name])
-            except ValueError as exc:
-                errors[name] = [str(exc)]
+            values[name] = clean(data[name])
+        except ValueError as exc:
+            errors[name] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    return ContactInput(phone, consent, fields)
+    return ContactInput(values.pop("phone", None), values.pop("sms_consent", None), values)
+
+
+def _consent_clean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("Must be true or false.")
+    return value
 
 
 def contact_upsert(*, shop: Shop, data: object) -> tuple[Contact, bool]:

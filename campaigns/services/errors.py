@@ -11,8 +11,8 @@ class DomainError(Exception):
 
 
 def validation_error_text(exc: ValidationError) -> str:
-    """One line naming each bad field: `phone: … ; tags: …` (errors not tied to a field without a name)."""
-    return "; ".join(
+    """One line naming each bad field, e.g. `phone: Must be a string. tags: At most 50 tags.`"""
+    return " ".join(
         " ".join(messages) if name == NON_FIELD_ERRORS else f"{name}: {' '.join(messages)}"
         for name, messages in exc.message_dict.items()
     )
