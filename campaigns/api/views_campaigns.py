@@ -3,13 +3,13 @@
 The send actions (enqueue, cancel, pause, resume, test, status, recipients) live in their own view modules.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
 from campaigns.api.schema import BODY_ERRORS, error_responses
 from campaigns.api.serializers_campaigns import CampaignInputSerializer, CampaignSerializer
-from campaigns.api.views_base import ShopScopedView
+from campaigns.api.views_base import ShopObjectView, ShopScopedView
 from campaigns.models import Campaign
 from campaigns.services.campaigns import campaign_create, campaign_delete, campaign_update
 
@@ -35,15 +35,12 @@ class CampaignListView(ShopScopedView):
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
-class CampaignDetailView(ShopScopedView):
+@extend_schema_view(get=extend_schema(responses={200: CampaignSerializer, **error_responses(404)}))
+class CampaignDetailView(ShopObjectView):
     """One campaign of the shop; it can be changed or deleted only while `draft` or `scheduled`."""
 
     model = Campaign
     serializer_class = CampaignSerializer
-
-    @extend_schema(responses={200: CampaignSerializer, **error_responses(404)})
-    def get(self, request, pk):
-        return Response(CampaignSerializer(self.get_object()).data)
 
     @extend_schema(
         request=CampaignInputSerializer,

@@ -1,6 +1,6 @@
 """Contacts endpoints: upsert one, upsert in bulk, list with filters, read, change, delete."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,7 @@ from campaigns.api.serializers_contacts import (
     ContactInputSerializer,
     ContactSerializer,
 )
-from campaigns.api.views_base import ShopScopedView
+from campaigns.api.views_base import ShopObjectView, ShopScopedView
 from campaigns.models import Contact
 from campaigns.selectors import contact_list
 from campaigns.services.contacts import contact_update, contact_upsert, contacts_bulk_upsert
@@ -62,15 +62,12 @@ class ContactBulkView(APIView):
         return Response(ContactBulkResultSerializer(result).data)
 
 
-class ContactDetailView(ShopScopedView):
+@extend_schema_view(get=extend_schema(responses={200: ContactSerializer, **error_responses(404)}))
+class ContactDetailView(ShopObjectView):
     """One contact of the shop."""
 
     model = Contact
     serializer_class = ContactSerializer
-
-    @extend_schema(responses={200: ContactSerializer, **error_responses(404)})
-    def get(self, request, pk):
-        return Response(ContactSerializer(self.get_object()).data)
 
     @extend_schema(
         request=ContactInputSerializer, responses={200: ContactSerializer, **error_responses(*BODY_ERRORS, 404)}
