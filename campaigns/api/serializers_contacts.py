@@ -51,4 +51,4 @@ class ContactBulkResultSerializer(serializers.Serializer):
 
 class ContactFilterSerializer(serializers.Serializer):
     opted_out = serializers.BooleanField(required=False, allow_null=True, default=None)
-    tag = serializers.CharField(required=False, max_length=MAX_TAG_LENGTH)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TAG_LENGTH)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.fields import tags_clean, text_clean
@@ -32,6 +32,7 @@ MAX_BULK_ROWS = 10_000
 CONSENT_SOURCE_API = "api"
 _WRITE_BATCH = 1000
 _ECHO_LENGTH = 32
+_CONTACTS_LOCK_SPACE = 0x636F6E74  # "cont": the advisory-lock namespace of contact upserts
 _OPTIONAL_FIELDS = {
     "first_name": functools.partial(text_clean, max_length=100),
     "last_name": functools.partial(text_clean, max_length=100),
@@ -146,10 +147,11 @@ def _save_keeping_phone_unique(contact: Contact, *, fields: list[str]) -> None:
 def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput]) -> int:
     """Upsert `rows` (keyed by phone) and write their consent events; returns how many were new.
     Must run inside a transaction: the existing rows are locked until it ends."""
+    _serialise_contact_writes(shop=shop)
     now = timezone.now()
     existing = _existing_consent(shop=shop, phones=list(rows))
     by_given_fields, events = defaultdict(list), []
-    for phone, row in rows.items():
+    for phone, row in sorted(rows.items()):
         state, action = consent_apply(
             existing.get(phone, NO_CONSENT), wanted=row.sms_consent, source=CONSENT_SOURCE_API, now=now
         )
@@ -172,12 +174,22 @@ def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput]) -> int:
     return len(rows) - len(existing)
 
 
+def _serialise_contact_writes(*, shop: Shop) -> None:
+    """Upserts of one shop's contacts run one at a time (a PostgreSQL advisory lock held until commit), so a
+    call never decides created/updated or consent events from a snapshot another call is about to change.
+    SQLite serialises writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CONTACTS_LOCK_SPACE, shop.pk % 2**31])
+
+
 def _existing_consent(*, shop: Shop, phones: list[str]) -> dict[str, ConsentState]:
-    """Consent of the shop's contacts among `phones`, locked against concurrent changes."""
-    found = {}
+    """Consent of the shop's contacts among `phones`, locked against concurrent changes. Rows are locked, and
+    then written, in phone order, so overlapping bulk calls queue behind each other rather than deadlock."""
+    phones, found = sorted(phones), {}
     for start in range(0, len(phones), _WRITE_BATCH):
         chunk = phones[start : start + _WRITE_BATCH]
-        query = Contact.objects.select_for_update().filter(shop=shop, phone__in=chunk)
+        query = Contact.objects.select_for_update().filter(shop=shop, phone__in=chunk).order_by("phone")
         for phone, *state in query.values_list("phone", *CONSENT_FIELDS):
             found[phone] = ConsentState(*state)
     return found

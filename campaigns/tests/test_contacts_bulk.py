@@ -1,3 +1,8 @@
+from threading import Thread
+
+from django.db import connection
+from rest_framework.test import APIClient
+
 from campaigns.models import ConsentEvent, Contact
 from campaigns.services.contacts import MAX_BULK_ROWS
 from campaigns.tests.factories import ContactFactory, ShopFactory
@@ -101,3 +106,27 @@ def test_more_than_the_limit_is_refused_whole(api, shop):
 
 def test_an_empty_list_changes_nothing(api, shop):
     assert bulk(api, []).json() == {"created": 0, "updated": 0, "rejected": []}
+
+
+def test_overlapping_bulk_calls_at_the_same_time_both_succeed(transactional_db, shop, shop_key):
+    """Neither deadlocks nor double-counts: the second call sees the first one's rows as existing."""
+    rows = [{"phone": f"+30691{n:07d}", "sms_consent": True} for n in range(2000)]
+    answers = []
+
+    def call(ordered_rows):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_key}")
+        try:
+            response = bulk(client, ordered_rows)
+            answers.append((response.status_code, response.json()["created"]))
+        finally:
+            connection.close()
+
+    threads = [Thread(target=call, args=(rows,)), Thread(target=call, args=(rows[::-1],))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [(200, 0), (200, 2000)]
+    assert Contact.objects.filter(shop=shop).count() == 2000
+    assert ConsentEvent.objects.filter(shop=shop).count() == 2000
