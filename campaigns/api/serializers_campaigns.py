@@ -10,7 +10,7 @@ from campaigns.models import Campaign
 MAX_BODY_LENGTH = 1600
 
 
-class TextField(serializers.CharField):
+class StrictCharField(serializers.CharField):
     """A CharField that takes only JSON strings: a number where text goes is a client's mistake, not text."""
 
     def to_internal_value(self, data):
@@ -45,12 +45,12 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    name = TextField(max_length=200)
-    body = TextField(
+    name = StrictCharField(max_length=200)
+    body = StrictCharField(
         max_length=MAX_BODY_LENGTH, allow_blank=True, trim_whitespace=False,
         help_text="May use {{ first_name }} and {{ last_name }}.",
     )
-    sender = TextField(max_length=16, required=False, allow_blank=True, allow_null=True)
+    sender = StrictCharField(max_length=16, required=False, allow_blank=True, allow_null=True)
     audience = AudienceField(required=False, allow_null=True)
     scheduled_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="In the future: the campaign is scheduled; null: draft."

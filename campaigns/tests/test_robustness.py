@@ -163,3 +163,12 @@ def test_bulk_rows_with_bad_fields_are_rejected_one_by_one(api, shop):
     assert [row["index"] for row in body["rejected"]] == list(range(len(rows) - 1))
     assert all(len(row["phone"]) <= 32 for row in body["rejected"])
     assert (body["created"], body["updated"]) == (1, 0)
+
+
+@pytest.mark.parametrize("query", ["?page=abc", "?page=0", "?page=99999999999999999999999", "?page=1e400",
+                                   "?page=-1", "?tag=%ud800", "?opted_out=%00", "?tag=%F0%28%8C%28"])
+@pytest.mark.parametrize("url", ["/api/v1/contacts/", "/api/v1/campaigns/"])
+def test_odd_query_parameters_on_lists_are_never_a_500(api, shop, url, query):
+    response = api.get(url + query)
+    assert response.status_code in (200, 400, 404)
+    assert isinstance(response.json(), dict)
