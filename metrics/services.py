@@ -4,6 +4,7 @@ that made them happen, so the counters move with the rows or not at all."""
 from collections.abc import Mapping
 
 from django.db.models import F
+from django.db.models.functions import Now
 
 from metrics.models import CampaignMetrics
 
@@ -29,6 +30,16 @@ def deltas_for_transitions(transitions: Mapping[tuple[str, str], int]) -> dict[s
     return {name: value for name, value in deltas.items() if value}
 
 
+def counters_for_states(counts: Mapping[str, int]) -> dict[str, int]:
+    """The counters (all but `held`) that recipients counted per state, `{state: n}`, add up to."""
+    counters = dict.fromkeys(COUNTERS, 0)
+    for state, count in counts.items():
+        counters["total"] += count
+        for name in _STATE_COUNTERS[state]:
+            counters[name] += count
+    return counters
+
+
 def metrics_create(*, campaign_id: int, total: int) -> None:
     """The counters of a freshly enqueued campaign: every recipient queued."""
     CampaignMetrics.objects.update_or_create(
@@ -38,10 +49,11 @@ def metrics_create(*, campaign_id: int, total: int) -> None:
 
 
 def metrics_apply(*, campaign_id: int, deltas: Mapping[str, int]) -> None:
-    """Add `deltas` (counter name → change) to the campaign's counters in one UPDATE."""
+    """Add `deltas` (counter name → change) to the campaign's counters in one UPDATE; `updated_at` moves
+    with them so reconciliation can find the campaigns that changed lately."""
     changes = {name: F(name) + value for name, value in deltas.items() if value}
     if changes:
-        CampaignMetrics.objects.filter(campaign_id=campaign_id).update(**changes)
+        CampaignMetrics.objects.filter(campaign_id=campaign_id).update(**changes, updated_at=Now())
 
 
 def metrics_apply_transitions(*, campaign_id: int, transitions: Mapping[tuple[str, str], int]) -> None:

@@ -1,0 +1,162 @@
+"""Applying Mitto's delivery reports to recipients and counters.
+
+A report moves a recipient forward only: `sent → delivered | failed`, never back, so repeated, reordered
+and late reports are harmless. A report whose message id matches no recipient yet is kept in
+messaging.UnmatchedReport and applied by `unmatched_reports_reapply` once the id appears (the report
+overtook the commit that stored it), or read by the send pipeline to resolve `unknown` batches by
+reference.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.services import reports_sql
+from messaging.models import UnmatchedReport
+from metrics.services import metrics_apply_transitions
+
+logger = logging.getLogger(__name__)
+
+FINAL_OUTCOMES = ("delivered", "failed")
+# Rows the send pipeline may still read to resolve unknown batches are kept at least this long.
+UNMATCHED_MIN_RETENTION = timedelta(hours=24)
+UNMATCHED_RETENTION = timedelta(days=7)
+# Only reports received this recently are tried again; older ones wait for the purge.
+UNMATCHED_REAPPLY_WINDOW = timedelta(hours=24)
+UNMATCHED_REAPPLY_LIMIT = 5000
+
+
+class Report(Protocol):
+    """What a parsed delivery report offers (messaging.reports.DeliveryReport)."""
+
+    message_id: str
+    outcome: str | None
+    reference: str
+    error: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """Of the reports received: `applied` moved a recipient, `unknown` (distinct message ids) matched no
+    recipient yet and were stored, `ignored` changed nothing (duplicates, not final, already final)."""
+
+    applied: int = 0
+    unknown: int = 0
+    ignored: int = 0
+
+
+def collapse_reports(reports: Iterable[Report]) -> dict[str, Report]:
+    """One report per message id: the first final one in payload order, else the first one.
+
+    This is what applying the reports one at a time would do, since the first final outcome wins.
+    """
+    collapsed: dict[str, Report] = {}
+    for report in reports:
+        current = collapsed.get(report.message_id)
+        if current is None or (report.outcome in FINAL_OUTCOMES and current.outcome not in FINAL_OUTCOMES):
+            collapsed[report.message_id] = report
+    return collapsed
+
+
+def _move_counters(changed: Sequence[tuple[int, str, str]]) -> None:
+    """Counters follow the recipients that moved: `sent → status` per campaign, one UPDATE each."""
+    per_campaign: dict[int, dict[tuple[str, str], int]] = {}
+    for campaign_id, status, _message_id in changed:
+        transitions = per_campaign.setdefault(campaign_id, {})
+        transitions[("sent", status)] = transitions.get(("sent", status), 0) + 1
+    for campaign_id in sorted(per_campaign):
+        metrics_apply_transitions(campaign_id=campaign_id, transitions=per_campaign[campaign_id])
+
+
+def _store_unmatched(reports: Sequence[Report]) -> int:
+    """Keep the reports whose id matched no recipient, or whose final outcome found its recipient not
+    yet `sent` (its row committed after our UPDATE looked); return how many were kept."""
+    states = reports_sql.recipient_states([report.message_id for report in reports])
+    kept = [
+        report
+        for report in reports
+        if report.message_id not in states
+        or (report.outcome in FINAL_OUTCOMES and states[report.message_id] in ("queued", "sent"))
+    ]
+    UnmatchedReport.objects.bulk_create(
+        [
+            UnmatchedReport(
+                message_id=report.message_id[:64],
+                reference=(report.reference or "")[:64],
+                outcome=report.outcome or "",
+                error=reports_sql.failure_text(report) if report.outcome == "failed" else (report.error or "")[:255],
+                reported_at=report.updated_at,
+            )
+            for report in kept
+        ]
+    )
+    if kept:
+        logger.warning("%d delivery report(s) matched no sent recipient; kept for later", len(kept))
+    return len(kept)
+
+
+def delivery_reports_apply(*, reports: Sequence[Report]) -> ApplyResult:
+    """Apply a payload of delivery reports in one transaction.
+
+    Guarantees: each message id counts once (its first final outcome); only recipients in `sent` move,
+    in one set-based UPDATE (row locks make two concurrent posts of the same reports count once); the
+    counters of every campaign touched move by exactly those transitions, in the same transaction; ids
+    matching no recipient are stored in UnmatchedReport and counted as unknown, never an error.
+    """
+    if not reports:
+        return ApplyResult()
+    collapsed = collapse_reports(reports)
+    finals = [report for report in collapsed.values() if report.outcome in FINAL_OUTCOMES]
+    with transaction.atomic():
+        changed = reports_sql.recipients_report(finals, now=timezone.now()) if finals else []
+        _move_counters(changed)
+        unknown = 0
+        if len(changed) < len(collapsed):
+            moved = {message_id for _campaign_id, _status, message_id in changed}
+            unknown = _store_unmatched([r for r in collapsed.values() if r.message_id not in moved])
+    return ApplyResult(applied=len(changed), unknown=unknown, ignored=len(reports) - len(changed) - unknown)
+
+
+@dataclass(frozen=True)
+class _StoredReport:
+    message_id: str
+    outcome: str | None
+    reference: str
+    error: str
+    updated_at: datetime | None
+
+
+def unmatched_reports_reapply(*, now: datetime | None = None) -> int:
+    """Apply the stored reports whose message id now belongs to a recipient, and drop them (they are
+    resolved); reports still matching nothing stay for the send pipeline and the purge. Returns the
+    number of recipients moved. One transaction; rows another run holds are skipped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = reports_sql.unmatched_now_known(
+            since=now - UNMATCHED_REAPPLY_WINDOW, limit=UNMATCHED_REAPPLY_LIMIT
+        )
+        if not rows:
+            return 0
+        stored = [_StoredReport(*row[1:]) for row in rows]
+        finals = [r for r in collapse_reports(stored).values() if r.outcome in FINAL_OUTCOMES]
+        changed = reports_sql.recipients_report(finals, now=now) if finals else []
+        _move_counters(changed)
+        UnmatchedReport.objects.filter(id__in=[row[0] for row in rows]).delete()
+    logger.info("re-applied %d stored delivery report(s): %d recipient(s) moved", len(rows), len(changed))
+    return len(changed)
+
+
+def unmatched_reports_purge(*, now: datetime | None = None, retention: timedelta = UNMATCHED_RETENTION) -> int:
+    """Delete stored reports older than `retention` (never less than 24 h, so the send pipeline can still
+    resolve unknown batches by reference within its review window). Returns the rows deleted."""
+    cutoff = (now or timezone.now()) - max(retention, UNMATCHED_MIN_RETENTION)
+    deleted, _ = UnmatchedReport.objects.filter(received_at__lt=cutoff).delete()
+    if deleted:
+        logger.warning("purged %d delivery report(s) that never matched a recipient", deleted)
+    return deleted

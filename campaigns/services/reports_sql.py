@@ -1,0 +1,97 @@
+"""Set-based SQL of the delivery-report path. PostgreSQL binds the whole payload as a few arrays and
+updates it in one statement; SQLite (the embedded demo) runs the same UPDATE … FROM over VALUES in
+chunks. Every function runs in the caller's transaction."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Exists, OuterRef
+
+from campaigns.models import CampaignRecipient
+from messaging.models import UnmatchedReport
+
+_SQLITE_CHUNK = 200
+
+_UPDATE_PG = """
+    UPDATE campaigns_campaignrecipient AS r
+    SET status = v.status,
+        delivered_at = CASE WHEN v.status = 'delivered' THEN v.at ELSE r.delivered_at END,
+        error = CASE WHEN v.status = 'failed' THEN v.error ELSE r.error END
+    FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) AS v(msgid, status, at, error)
+    WHERE r.mitto_message_id = v.msgid AND r.status = 'sent'
+    RETURNING r.campaign_id, r.status, r.mitto_message_id
+"""
+
+_UPDATE_SQLITE = """
+    UPDATE campaigns_campaignrecipient AS r
+    SET status = v.column2,
+        delivered_at = CASE WHEN v.column2 = 'delivered' THEN v.column3 ELSE r.delivered_at END,
+        error = CASE WHEN v.column2 = 'failed' THEN v.column4 ELSE r.error END
+    FROM (VALUES {rows}) AS v
+    WHERE r.mitto_message_id = v.column1 AND r.status = 'sent'
+    RETURNING r.campaign_id, r.status, r.mitto_message_id
+"""
+
+
+def failure_text(report) -> str:
+    """What a failed recipient's `error` says: the provider's description, else its raw status."""
+    return (report.error or getattr(report, "raw_status", "") or "failed")[:255]
+
+
+def _rows(reports, now: datetime) -> list[tuple[str, str, datetime, str]]:
+    """(message id, new status, time, error) per report, sorted by message id so that concurrent
+    payloads lock their rows in the same order and never deadlock."""
+    rows = [
+        (r.message_id, r.outcome, r.updated_at or now, failure_text(r) if r.outcome == "failed" else "")
+        for r in reports
+    ]
+    rows.sort()
+    return rows
+
+
+def recipients_report(reports: Sequence, *, now: datetime) -> list[tuple[int, str, str]]:
+    """Move every `sent` recipient whose message id has a final report to that outcome (delivered_at or
+    error set with it); returns (campaign_id, new status, message id) of the rows that moved."""
+    rows = _rows(reports, now)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_UPDATE_PG, [list(column) for column in zip(*rows, strict=True)])
+            return cursor.fetchall()
+        changed = []
+        for start in range(0, len(rows), _SQLITE_CHUNK):
+            chunk = rows[start : start + _SQLITE_CHUNK]
+            params = []
+            for message_id, status, at, error in chunk:
+                params += [message_id, status, connection.ops.adapt_datetimefield_value(at), error]
+            cursor.execute(_UPDATE_SQLITE.format(rows=", ".join(["(%s, %s, %s, %s)"] * len(chunk))), params)
+            changed += cursor.fetchall()
+        return changed
+
+
+def recipient_states(message_ids: Sequence[str]) -> dict[str, str]:
+    """Message id → status of the recipients holding these ids."""
+    states: dict[str, str] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(message_ids), 500):
+            chunk = list(message_ids[start : start + 500])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                "SELECT mitto_message_id, status FROM campaigns_campaignrecipient "
+                f"WHERE mitto_message_id IN ({marks})",
+                chunk,
+            )
+            states.update(cursor.fetchall())
+    return states
+
+
+def unmatched_now_known(*, since: datetime, limit: int) -> list[tuple]:
+    """Stored reports received since `since` whose message id now belongs to a recipient, oldest first,
+    locked (rows another run holds are skipped): (id, message_id, outcome, reference, error, reported_at)."""
+    known = CampaignRecipient.objects.filter(mitto_message_id=OuterRef("message_id"))
+    return list(
+        UnmatchedReport.objects.filter(Exists(known), received_at__gte=since)
+        .order_by("id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("id", "message_id", "outcome", "reference", "error", "reported_at")[:limit]
+    )
