@@ -8,17 +8,16 @@ reference.
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from campaigns.services import reports_sql
 from messaging.models import UnmatchedReport
-from metrics.services import metrics_apply_transitions
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +28,10 @@ UNMATCHED_RETENTION = timedelta(days=7)
 # Only reports received this recently are tried again; older ones wait for the purge.
 UNMATCHED_REAPPLY_WINDOW = timedelta(hours=24)
 UNMATCHED_REAPPLY_LIMIT = 5000
+DEADLOCK_SQLSTATE = "40P01"
+DEADLOCK_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 class Report(Protocol):
@@ -62,16 +65,6 @@ def collapse_reports(reports: Iterable[Report]) -> dict[str, Report]:
         if current is None or (report.outcome in FINAL_OUTCOMES and current.outcome not in FINAL_OUTCOMES):
             collapsed[report.message_id] = report
     return collapsed
-
-
-def _move_counters(changed: Sequence[tuple[int, str, str]]) -> None:
-    """Counters follow the recipients that moved: `sent → status` per campaign, one UPDATE each."""
-    per_campaign: dict[int, dict[tuple[str, str], int]] = {}
-    for campaign_id, status, _message_id in changed:
-        transitions = per_campaign.setdefault(campaign_id, {})
-        transitions[("sent", status)] = transitions.get(("sent", status), 0) + 1
-    for campaign_id in sorted(per_campaign):
-        metrics_apply_transitions(campaign_id=campaign_id, transitions=per_campaign[campaign_id])
 
 
 def _store_unmatched(reports: Sequence[Report]) -> int:
@@ -112,15 +105,35 @@ def delivery_reports_apply(*, reports: Sequence[Report]) -> ApplyResult:
     if not reports:
         return ApplyResult()
     collapsed = collapse_reports(reports)
+    applied, unknown = retry_on_deadlock(lambda: _apply(collapsed))
+    return ApplyResult(applied=applied, unknown=unknown, ignored=len(reports) - applied - unknown)
+
+
+def _apply(collapsed: dict[str, Report]) -> tuple[int, int]:
     finals = [report for report in collapsed.values() if report.outcome in FINAL_OUTCOMES]
     with transaction.atomic():
-        changed = reports_sql.recipients_report(finals, now=timezone.now()) if finals else []
-        _move_counters(changed)
+        changed = reports_sql.recipients_report(finals, now=timezone.now())
         unknown = 0
         if len(changed) < len(collapsed):
             moved = {message_id for _campaign_id, _status, message_id in changed}
             unknown = _store_unmatched([r for r in collapsed.values() if r.message_id not in moved])
-    return ApplyResult(applied=len(changed), unknown=unknown, ignored=len(reports) - len(changed) - unknown)
+    return len(changed), unknown
+
+
+def retry_on_deadlock(work: Callable[[], T], *, attempts: int = DEADLOCK_ATTEMPTS) -> T:
+    """Run `work` (one transaction) again when PostgreSQL broke a deadlock by aborting it, as it advises:
+    two payloads whose rows overlap may lock them in different orders when their plans differ. Inside an
+    outer transaction nothing can be retried, so the error is raised."""
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except OperationalError as exc:
+            deadlock = getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_SQLSTATE
+            if not deadlock or attempt == attempts or connection.in_atomic_block:
+                raise
+            logger.warning("deadlock while applying delivery reports (attempt %d of %d); retrying", attempt, attempts)
+            attempt += 1
 
 
 @dataclass(frozen=True)
@@ -137,19 +150,20 @@ def unmatched_reports_reapply(*, now: datetime | None = None) -> int:
     resolved); reports still matching nothing stay for the send pipeline and the purge. Returns the
     number of recipients moved. One transaction; rows another run holds are skipped."""
     now = now or timezone.now()
+    found, moved = retry_on_deadlock(lambda: _reapply(now))
+    if found:
+        logger.info("re-applied %d stored delivery report(s): %d recipient(s) moved", found, moved)
+    return moved
+
+
+def _reapply(now: datetime) -> tuple[int, int]:
     with transaction.atomic():
-        rows = reports_sql.unmatched_now_known(
-            since=now - UNMATCHED_REAPPLY_WINDOW, limit=UNMATCHED_REAPPLY_LIMIT
-        )
-        if not rows:
-            return 0
+        rows = reports_sql.unmatched_now_known(since=now - UNMATCHED_REAPPLY_WINDOW, limit=UNMATCHED_REAPPLY_LIMIT)
         stored = [_StoredReport(*row[1:]) for row in rows]
         finals = [r for r in collapse_reports(stored).values() if r.outcome in FINAL_OUTCOMES]
-        changed = reports_sql.recipients_report(finals, now=now) if finals else []
-        _move_counters(changed)
+        changed = reports_sql.recipients_report(finals, now=now)
         UnmatchedReport.objects.filter(id__in=[row[0] for row in rows]).delete()
-    logger.info("re-applied %d stored delivery report(s): %d recipient(s) moved", len(rows), len(changed))
-    return len(changed)
+    return len(rows), len(changed)
 
 
 def unmatched_reports_purge(*, now: datetime | None = None, retention: timedelta = UNMATCHED_RETENTION) -> int:

@@ -1,7 +1,9 @@
-"""Set-based SQL of the delivery-report path. PostgreSQL binds the whole payload as a few arrays and
-updates it in one statement; SQLite (the embedded demo) runs the same UPDATE … FROM over VALUES in
-chunks. Every function runs in the caller's transaction."""
+"""Set-based SQL of the delivery-report path. PostgreSQL binds the whole payload as a few arrays and moves
+the recipients and their campaigns' counters in one statement; SQLite (the embedded demo) runs the same
+UPDATE … FROM over VALUES in chunks and moves the counters after it. Every function runs in the caller's
+transaction."""
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,17 +12,31 @@ from django.db.models import Exists, OuterRef
 
 from campaigns.models import CampaignRecipient
 from messaging.models import UnmatchedReport
+from metrics.services import metrics_apply_transitions, transitions_update_sql
 
 _SQLITE_CHUNK = 200
 
-_UPDATE_PG = """
-    UPDATE campaigns_campaignrecipient AS r
-    SET status = v.status,
-        delivered_at = CASE WHEN v.status = 'delivered' THEN v.at ELSE r.delivered_at END,
-        error = CASE WHEN v.status = 'failed' THEN v.error ELSE r.error END
-    FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) AS v(msgid, status, at, error)
-    WHERE r.mitto_message_id = v.msgid AND r.status = 'sent'
-    RETURNING r.campaign_id, r.status, r.mitto_message_id
+# The counters move in the same statement as the rows (one round trip per payload): a grouped CTE only
+# yields rows once every recipient row is updated, so row locks are always taken before counter locks.
+_UPDATE_PG = f"""
+    WITH moved AS (
+        UPDATE campaigns_campaignrecipient AS r
+        SET status = v.status,
+            delivered_at = CASE WHEN v.status = 'delivered' THEN v.at ELSE r.delivered_at END,
+            error = CASE WHEN v.status = 'failed' THEN v.error ELSE r.error END
+        FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) AS v(msgid, status, at, error)
+        WHERE r.mitto_message_id = v.msgid AND r.status = 'sent'
+        RETURNING r.campaign_id, r.status, r.mitto_message_id
+    ), moved_per_campaign AS (
+        SELECT campaign_id, count(*) FILTER (WHERE status = 'delivered') AS delivered,
+               count(*) FILTER (WHERE status = 'failed') AS failed
+        FROM moved GROUP BY campaign_id ORDER BY campaign_id
+    ), counters AS (
+        {transitions_update_sql(
+            source="moved_per_campaign", columns={("sent", "delivered"): "delivered", ("sent", "failed"): "failed"}
+        )}
+    )
+    SELECT campaign_id, status, mitto_message_id FROM moved
 """
 
 _UPDATE_SQLITE = """
@@ -52,12 +68,31 @@ def _rows(reports, now: datetime) -> list[tuple[str, str, datetime, str]]:
 
 def recipients_report(reports: Sequence, *, now: datetime) -> list[tuple[int, str, str]]:
     """Move every `sent` recipient whose message id has a final report to that outcome (delivered_at or
-    error set with it); returns (campaign_id, new status, message id) of the rows that moved."""
+    error set with it), and its campaign's counters by the same transitions; returns (campaign_id, new
+    status, message id) of the rows that moved."""
+    if not reports:
+        return []
     rows = _rows(reports, now)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(_UPDATE_PG, [list(column) for column in zip(*rows, strict=True)])
             return cursor.fetchall()
+    changed = _sqlite_update(rows)
+    _move_counters(changed)
+    return changed
+
+
+def _move_counters(changed: Sequence[tuple[int, str, str]]) -> None:
+    """Counters follow the recipients that moved: `sent → status` per campaign, one UPDATE each."""
+    per_campaign: dict[int, Counter] = {}
+    for campaign_id, status, _message_id in changed:
+        per_campaign.setdefault(campaign_id, Counter())[("sent", status)] += 1
+    for campaign_id in sorted(per_campaign):
+        metrics_apply_transitions(campaign_id=campaign_id, transitions=per_campaign[campaign_id])
+
+
+def _sqlite_update(rows) -> list[tuple[int, str, str]]:
+    with connection.cursor() as cursor:
         changed = []
         for start in range(0, len(rows), _SQLITE_CHUNK):
             chunk = rows[start : start + _SQLITE_CHUNK]
