@@ -46,7 +46,7 @@ _UPDATE_SQLITE = """
         error = CASE WHEN v.column2 = 'failed' THEN v.column4 ELSE r.error END
     FROM (VALUES {rows}) AS v
     WHERE r.mitto_message_id = v.column1 AND r.status = 'sent'
-    RETURNING r.campaign_id, r.status, r.mitto_message_id
+    RETURNING campaign_id, status, mitto_message_id
 """
 
 
