@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignRecipient
+from campaigns.services import reports_sql
 from campaigns.services.reports import (
     ApplyResult,
     delivery_reports_apply,
@@ -187,3 +188,17 @@ def test_a_stored_report_of_a_recipient_already_final_is_dropped_without_change(
 
 def test_an_empty_payload_does_nothing():
     assert delivery_reports_apply(reports=[]) == ApplyResult()
+
+
+def test_a_report_whose_row_commits_while_it_is_applied_is_kept_not_lost(sent_campaign, monkeypatch):
+    """The UPDATE ran before the send's commit became visible; the check after it sees the row `sent`."""
+    rid = recipient_ids(sent_campaign)[0]
+    monkeypatch.setattr(reports_sql, "recipients_report", lambda reports, now: [])
+
+    result = delivery_reports_apply(reports=[report(message_id(rid), "Delivered")])
+
+    assert result == ApplyResult(applied=0, unknown=1, ignored=0)
+    monkeypatch.undo()
+    assert unmatched_reports_reapply() == 1
+    assert _recipient(rid).status == "delivered"
+    assert counters(sent_campaign) == counters_from_rows(sent_campaign)
