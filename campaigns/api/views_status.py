@@ -1,5 +1,6 @@
 """Live progress of a campaign: its counters (API.md "status") and its recipients, page by page."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
@@ -27,9 +28,38 @@ def _status_build(*, shop_id: int, campaign_id: int) -> dict | None:
     return status_payload(campaign=row, counters=counters)
 
 
+class _StatusCampaignSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    processed = serializers.IntegerField()
+
+
+class _StatusMetricsSerializer(serializers.Serializer):
+    queued = serializers.IntegerField()
+    success = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    processed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    cancelled = serializers.IntegerField(help_text="Extension: recipients cancelled before sending.")
+    held = serializers.IntegerField(help_text="Extension: queued recipients waiting for quiet hours to end.")
+
+
+class CampaignStatusSerializer(serializers.Serializer):
+    """The status answer's shape, for the schema (the payload itself is built by metrics.status)."""
+
+    campaign = _StatusCampaignSerializer()
+    metrics = _StatusMetricsSerializer()
+
+
 class CampaignStatusView(APIView):
     """GET /campaigns/{id}/status: counters only, never a count over recipients; cached briefly."""
 
+    @extend_schema(responses=CampaignStatusSerializer)
     def get(self, request, pk: int):
         shop_id = request.user.shop.id
         payload = status_cached(
@@ -59,6 +89,7 @@ class RecipientPagination(CursorPagination):
     max_page_size = 1000
 
 
+@extend_schema(parameters=[RecipientFilterSerializer])
 class CampaignRecipientsView(ListAPIView):
     """GET /campaigns/{id}/recipients/?status=: the campaign's recipients in id order, cursor-paginated."""
 

@@ -39,8 +39,9 @@ class Report(Protocol):
 
     message_id: str
     outcome: str | None
-    reference: str
-    error: str
+    raw_status: str
+    reference: str | None
+    error: str | None
     updated_at: datetime | None
 
 
@@ -138,11 +139,14 @@ def retry_on_deadlock(work: Callable[[], T], *, attempts: int = DEADLOCK_ATTEMPT
 
 @dataclass(frozen=True)
 class _StoredReport:
+    """An UnmatchedReport row read back as a Report (its error already says why it failed)."""
+
     message_id: str
     outcome: str | None
     reference: str
     error: str
     updated_at: datetime | None
+    raw_status: str = ""
 
 
 def unmatched_reports_reapply(*, now: datetime | None = None) -> int:

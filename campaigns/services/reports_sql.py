@@ -52,7 +52,7 @@ _UPDATE_SQLITE = """
 
 def failure_text(report) -> str:
     """What a failed recipient's `error` says: the provider's description, else its raw status."""
-    return (report.error or getattr(report, "raw_status", "") or "failed")[:255]
+    return (report.error or report.raw_status or "failed")[:255]
 
 
 def _rows(reports, now: datetime) -> list[tuple[str, str, datetime, str]]:
