@@ -1,13 +1,17 @@
 """The campaign status payload (API.md "status"), built from the counters row alone, and its cache."""
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from metrics.services import COUNTERS
+
+logger = logging.getLogger(__name__)
 
 
 def status_payload(*, campaign: Mapping, counters: Mapping[str, int] | None) -> dict:
@@ -46,15 +50,20 @@ def status_cache_key(*, shop_id: int, campaign_id: int) -> str:
 def status_cached(*, shop_id: int, campaign_id: int, build: Callable[[], dict | None]) -> dict | None:
     """The payload `build()` returns, served from the cache for settings.STATUS_CACHE_SECONDS (0: never
     cached). The key names the shop, so one shop's entry is never another's answer; None (no such
-    campaign) is not cached. Entries carry their own expiry, so fractions of a second are honoured."""
+    campaign) is not cached. Entries carry their own expiry, so fractions of a second are honoured. The
+    cache is best effort: when Redis is down the answer comes from the database."""
     seconds = settings.STATUS_CACHE_SECONDS
     if seconds <= 0:
         return build()
     key = status_cache_key(shop_id=shop_id, campaign_id=campaign_id)
-    entry = cache.get(key)
-    if entry is not None and entry[0] > time.time():
-        return entry[1]
-    payload = build()
-    if payload is not None:
-        cache.set(key, (time.time() + seconds, payload), timeout=math.ceil(seconds))
-    return payload
+    try:
+        entry = cache.get(key)
+        if entry is not None and entry[0] > time.time():
+            return entry[1]
+        payload = build()
+        if payload is not None:
+            cache.set(key, (time.time() + seconds, payload), timeout=math.ceil(seconds))
+        return payload
+    except RedisError:
+        logger.warning("status cache unavailable; answering from the database", exc_info=True)
+        return build()

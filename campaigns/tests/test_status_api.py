@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from campaigns.api.auth import api_key_create
 from campaigns.models import CampaignRecipient
@@ -168,3 +169,14 @@ def test_another_shops_recipients_are_not_found(api):
     foreign = campaign_with_recipients(3)
     response = _recipients(api, foreign.id)
     assert response.status_code == 404 and response.json()["reason"] == "not_found"
+
+
+def test_a_cache_outage_falls_back_to_the_database(api, campaign, settings, monkeypatch):
+    settings.STATUS_CACHE_SECONDS = 30
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(status_module.cache, "get", down)
+    response = _status(api, campaign.id)
+    assert response.status_code == 200 and response.json()["campaign"]["delivered"] == 4
