@@ -22,6 +22,8 @@ from messaging.inbound import InboundMessage, classify_keyword
 from messaging.models import MessageLog
 
 REPLY_SOURCE = "sms_reply"
+# An SMS reply is at most a few segments; anything longer is kept only this far in the log.
+MAX_LOGGED_TEXT = 2000
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,6 @@ def inbound_message_handle(*, message: InboundMessage) -> InboundResult:
             kind=keyword or "reply",
             phone=message.sender[:20],
             sender=(message.to or "")[:20],
-            text=message.text,
+            text=message.text[:MAX_LOGGED_TEXT],
         )
     return InboundResult(keyword=keyword, shops=len(shop_ids), contacts=changed)
