@@ -1,17 +1,22 @@
 """Reconciliation: counters proved against the recipient rows, drift repaired and logged loudly."""
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient
+from campaigns.services.reports import delivery_reports_apply
 from campaigns.tests.report_helpers import (
     campaign_with_recipients,
     counters,
     counters_from_rows,
+    message_id,
     recipient_ids,
+    report,
     send_results,
 )
 from config.locks import single_instance
@@ -80,3 +85,29 @@ def test_the_beat_task_skips_while_another_run_holds_the_lock(campaign):
         assert mine
         assert reconcile_recent.delay().get() == 0
     assert counters(campaign)["sent"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reconciling_while_reports_are_applied_makes_no_false_repair():
+    campaign = campaign_with_recipients(2000)
+    ids = recipient_ids(campaign)
+    send_results(campaign, sent=ids)
+    done = threading.Event()
+
+    def apply_reports():
+        try:
+            for start in range(0, len(ids), 50):
+                delivery_reports_apply(reports=[report(message_id(rid)) for rid in ids[start : start + 50]])
+        finally:
+            done.set()
+            connection.close()
+
+    worker = threading.Thread(target=apply_reports)
+    worker.start()
+    repairs = []
+    while not done.is_set():
+        repairs.append(metrics_reconcile(campaign_ids=[campaign.id]))
+    worker.join()
+
+    assert len(repairs) > 1 and all(repair == {} for repair in repairs)
+    assert counters(campaign) == {**counters_from_rows(campaign), "delivered": 2000}
