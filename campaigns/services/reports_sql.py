@@ -57,7 +57,7 @@ def failure_text(report) -> str:
 
 def _rows(reports, now: datetime) -> list[tuple[str, str, datetime, str]]:
     """(message id, new status, time, error) per report, sorted by message id so that concurrent
-    payloads lock their rows in the same order and never deadlock."""
+    payloads lock their rows in the same order (a deadlock left over is retried by the service)."""
     rows = [
         (r.message_id, r.outcome, r.updated_at or now, failure_text(r) if r.outcome == "failed" else "")
         for r in reports
