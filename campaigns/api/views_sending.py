@@ -1,0 +1,64 @@
+"""Sending a campaign: enqueue, cancel, pause, resume, test send. Each view calls one service."""
+
+from django.conf import settings
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.lifecycle import campaign_cancel, campaign_pause, campaign_resume
+from campaigns.services.one_off import campaign_test_send
+
+
+class EnqueueThrottle(SimpleRateThrottle):
+    """Enqueue calls per shop (settings.ENQUEUE_THROTTLE_RATE, e.g. "30/min"), counted in the shared cache."""
+
+    scope = "enqueue"
+
+    def get_rate(self):
+        return settings.ENQUEUE_THROTTLE_RATE
+
+    def get_cache_key(self, request, view):
+        return f"throttle:enqueue:shop:{request.user.shop.id}"
+
+
+class EnqueueView(APIView):
+    throttle_classes = [EnqueueThrottle]
+
+    def post(self, request, pk: int):
+        result = campaign_enqueue(shop=request.user.shop, campaign_id=pk)
+        body = {"ok": True, "created": result.created, "enqueuedJobs": result.batches, "campaignId": pk}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class _StatusChangeView(APIView):
+    service = None
+
+    def post(self, request, pk: int):
+        campaign = type(self).service(shop=request.user.shop, campaign_id=pk)
+        return Response({"ok": True, "status": campaign.status})
+
+
+class CancelView(_StatusChangeView):
+    service = campaign_cancel
+
+
+class PauseView(_StatusChangeView):
+    service = campaign_pause
+
+
+class ResumeView(_StatusChangeView):
+    service = campaign_resume
+
+
+class TestSendSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+
+
+class TestSendView(APIView):
+    def post(self, request, pk: int):
+        serializer = TestSendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        log = campaign_test_send(shop=request.user.shop, campaign_id=pk, phone=serializer.validated_data["phone"])
+        return Response({"ok": True, "status": log.status, "phone": log.phone, "messageId": log.mitto_message_id})
