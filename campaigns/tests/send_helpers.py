@@ -24,9 +24,10 @@ def funded_shop(credits: int = 100_000, **fields) -> Shop:
 
 def add_contacts(shop: Shop, count: int, *, start: int = 0, **fields) -> list[Contact]:
     """`count` consenting contacts with valid Greek mobile numbers +30691xxxxxxx, in one INSERT."""
+    fields = {"sms_consent": True, **fields}
     rows = [
         Contact(shop=shop, phone=f"+30691{start + n:07d}", first_name=f"F{start + n}", last_name=f"L{start + n}",
-                sms_consent=True, **fields)
+                **fields)
         for n in range(count)
     ]
     return Contact.objects.bulk_create(rows)
@@ -74,3 +75,14 @@ def mitto_accepts(rejected_prefix: str | None = None):
 
 def bulk_bodies() -> list[dict]:
     return [json.loads(call.request.body) for call in responses.calls if call.request.url == BULK_URL]
+
+
+def api_for(shop: Shop):
+    """An API client authenticated as `shop`."""
+    from rest_framework.test import APIClient
+
+    from campaigns.api.auth import api_key_create
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(shop=shop)}")
+    return client
