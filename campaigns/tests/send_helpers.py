@@ -86,3 +86,19 @@ def api_for(shop: Shop):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(shop=shop)}")
     return client
+
+
+def add_contacts_sql(shop: Shop, count: int, *, start: int = 0) -> None:
+    """`count` consenting contacts +30691xxxxxxx (PostgreSQL, one INSERT … SELECT), first name F<n>."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO campaigns_contact (shop_id, phone, first_name, last_name, tags, sms_consent,
+                                           consent_source, timezone, created_at, updated_at)
+            SELECT %s, '+30691' || lpad(n::text, 7, '0'), 'F' || n, '', '[]', true, '', '', now(), now()
+            FROM generate_series(%s, %s) AS n
+            """,
+            [shop.id, start, start + count - 1],
+        )
