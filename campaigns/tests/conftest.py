@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaigns.tests.celery_worker import CeleryWorker
+from campaigns.management.worker_process import CeleryWorker
 
 
 @pytest.fixture

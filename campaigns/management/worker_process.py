@@ -1,6 +1,7 @@
-"""A real `celery -A config worker` in a subprocess, pointed at this test run's database, Redis prefix and
-queues, for end-to-end and reliability tests. It runs in a process group of its own, so `kill()` ends the
-worker and its pool children together (SIGKILL by default, as a crash would)."""
+"""A real `celery -A config worker` in a subprocess, pointed at this process's database, Redis prefix and
+queues: the demo's worker, and the end-to-end and reliability tests' one (on the test database). It runs in
+a process group of its own, so `kill()` ends the worker and its pool children together (SIGKILL by
+default, as a crash would)."""
 
 import contextlib
 import os
@@ -19,7 +20,7 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def database_url() -> str:
-    """The URL of the database this test run uses (the test database, not the configured one)."""
+    """The URL of the database this process uses (under pytest: the test database, not the configured one)."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
