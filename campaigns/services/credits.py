@@ -40,7 +40,7 @@ def _move(
 def shop_lock(*, shop_id: int) -> None:
     """Lock the shop row until the transaction ends: the first lock every writer of a shop's balances and
     campaigns takes, so they never wait for each other in opposite orders."""
-    list(Shop.objects.select_for_update().filter(id=shop_id).values_list("id", flat=True))
+    list(Shop.objects.select_for_update(no_key=True).filter(id=shop_id).values_list("id", flat=True))
 
 
 def credits_topup(*, shop_id: int, amount: int, note: str = "") -> None:

@@ -20,10 +20,11 @@ _eager = threading.local()
 def _claim(*, campaign_id: int) -> list[int]:
     """Mark up to the free part of the window of due, undispatched, queued batches as dispatched and return
     their ids. The campaign row lock serialises dispatchers of one campaign, so the window holds and no
-    batch is claimed twice; a campaign not `sending` (paused, cancelled, …) claims nothing."""
+    batch is claimed twice; a campaign not `sending` (paused, cancelled, …) claims nothing. The lock is
+    FOR NO KEY UPDATE, so rows being inserted that refer to the campaign (ledger rows) do not wait for it."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().filter(id=campaign_id, status=Campaign.Status.SENDING)
-        if not campaign.exists():
+        campaign = Campaign.objects.select_for_update(no_key=True).filter(id=campaign_id)
+        if not campaign.filter(status=Campaign.Status.SENDING).exists():
             return []
         batches = Batch.objects.filter(campaign_id=campaign_id)
         in_flight = batches.filter(
@@ -35,7 +36,7 @@ def _claim(*, campaign_id: int) -> list[int]:
         now = timezone.now()
         due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         ids = list(
-            batches.select_for_update(skip_locked=True)
+            batches.select_for_update(skip_locked=True, no_key=True)
             .filter(due, status=Batch.Status.QUEUED, dispatched_at__isnull=True)
             .order_by("number")
             .values_list("id", flat=True)[:room]

@@ -32,8 +32,8 @@ def audience_tags(campaign: Campaign) -> list[str]:
 def _locked(*, shop_id: int, campaign_id: int) -> tuple[Shop, Campaign]:
     """Lock the shop row first (so enqueues of one shop run one at a time and cannot overspend), then the
     campaign; another shop's campaign is not found."""
-    shop = Shop.objects.select_for_update().get(id=shop_id)
-    campaign = Campaign.objects.select_for_update().filter(id=campaign_id, shop_id=shop_id).first()
+    shop = Shop.objects.select_for_update(no_key=True).get(id=shop_id)
+    campaign = Campaign.objects.select_for_update(no_key=True).filter(id=campaign_id, shop_id=shop_id).first()
     if campaign is None:
         raise DomainError("not_found", "No such campaign.")
     return shop, campaign

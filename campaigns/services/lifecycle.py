@@ -41,7 +41,7 @@ def campaign_complete_if_done(*, campaign_id: int) -> bool:
 
 def _locked_campaign(*, shop: Shop, campaign_id: int) -> Campaign:
     shop_lock(shop_id=shop.id)
-    campaign = Campaign.objects.select_for_update().filter(id=campaign_id, shop_id=shop.id).first()
+    campaign = Campaign.objects.select_for_update(no_key=True).filter(id=campaign_id, shop_id=shop.id).first()
     if campaign is None:
         raise DomainError("not_found", "No such campaign.")
     return campaign

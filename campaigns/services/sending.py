@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 # How often one task may wait for our own rate limiter before its batch is parked for beat instead.
 LIMITER_WAITS_MAX = 600
 LIMITER_PARK_S = 30
+LIMITER_ERROR_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,19 @@ def _claim(*, batch: Batch) -> bool:
     return True
 
 
-def _limiter_refused(*, batch: Batch, retry_after_s: float, waits: int) -> SendResult:
+def _rate_limited(*, batch: Batch, waits: int) -> SendResult | None:
+    """Take one request from both limits (the shop's and its traffic account's); None when taken, else
+    the wait (no attempt used). After LIMITER_WAITS_MAX waits the batch is parked for beat instead."""
+    shop = batch.campaign.shop
+    try:
+        decision = ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=traffic_account_of(shop))
+    except redis.RedisError as exc:
+        logger.warning("rate limiter unavailable (%s); batch %s waits", exc, batch.id)
+        decision = ratelimit.Decision(allowed=False, retry_after_s=LIMITER_ERROR_WAIT_S, at_us=0)
+    if decision.allowed:
+        return None
     if waits < LIMITER_WAITS_MAX:
-        return SendResult("waiting", retry_in_s=retry_after_s + random.uniform(0, 0.05), limiter_wait=True)
+        return SendResult("waiting", retry_in_s=decision.retry_after_s + random.uniform(0, 0.05), limiter_wait=True)
     Batch.objects.filter(id=batch.id, status=Batch.Status.QUEUED).update(
         dispatched_at=None, next_attempt_at=timezone.now() + timedelta(seconds=LIMITER_PARK_S)
     )
@@ -155,9 +167,9 @@ def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
         return SendResult("paused")
     if campaign.status != Campaign.Status.SENDING:
         return SendResult("skipped")
-    decision = ratelimit.acquire(tenant=f"shop:{campaign.shop_id}", traffic_account=traffic_account_of(campaign.shop))
-    if not decision.allowed:
-        return _limiter_refused(batch=batch, retry_after_s=decision.retry_after_s, waits=limiter_waits)
+    waiting = _rate_limited(batch=batch, waits=limiter_waits)
+    if waiting is not None:
+        return waiting
     ids, messages = _messages(batch=batch)
     if not ids:
         batch_finish_empty(batch=batch)

@@ -15,7 +15,7 @@ REJECTED = 1_000  # +306910001000 … +306910001999
 TIMEOUT_S = 60
 
 
-def wait_for_completion(campaign: Campaign) -> list[tuple[int, int, int]]:
+def wait_for_completion(campaign: Campaign, worker) -> list[tuple[int, int, int]]:
     """Poll the counters until the campaign completes: (total, queued, processed) at every poll."""
     polls, deadline = [], time.monotonic() + TIMEOUT_S
     while time.monotonic() < deadline:
@@ -25,7 +25,11 @@ def wait_for_completion(campaign: Campaign) -> list[tuple[int, int, int]]:
         if campaign.status == Campaign.Status.COMPLETED:
             return polls
         time.sleep(0.1)
-    raise AssertionError(f"not completed within {TIMEOUT_S}s: {campaign.status}, last counters {polls[-1]}")
+    batches = list(Batch.objects.filter(campaign=campaign).values_list("number", "status", "attempts", "error"))
+    raise AssertionError(
+        f"not completed within {TIMEOUT_S}s: {campaign.status}, counters {polls[-1]}, batches {batches}\n"
+        f"worker log:\n{worker.output()}"
+    )
 
 
 @pytest.mark.e2e
@@ -40,7 +44,7 @@ def test_twenty_thousand_recipients_are_each_messaged_exactly_once(settings, mit
 
     started = time.monotonic()
     result = campaign_enqueue(shop=shop, campaign_id=campaign.id)
-    polls = wait_for_completion(campaign)
+    polls = wait_for_completion(campaign, worker)
     elapsed = time.monotonic() - started
     print(f"\ne2e: {RECIPIENTS} messages enqueue→completed in {elapsed:.2f}s = {RECIPIENTS / elapsed:.0f} messages/s")
 
