@@ -9,9 +9,14 @@ from rest_framework.test import APIClient
 
 @pytest.fixture(autouse=True)
 def _clean_redis_and_cache():
-    """Each test starts with no limiter windows or cache entries of this run's prefix."""
-    cache.clear()
-    if settings.REDIS_URL:
+    """Each test starts with no limiter windows or cache entries of this run's prefix.
+
+    On Redis only this run's keys are deleted (the cache's KEY_PREFIX is the same prefix): `cache.clear()`
+    would FLUSHDB the whole database, wiping the queues and windows of every other run on the machine.
+    """
+    if not settings.REDIS_URL:
+        cache.clear()
+    else:
         client = redis.Redis.from_url(settings.REDIS_URL)
         keys = list(client.scan_iter(f"{settings.SMS_KEY_PREFIX}:*", count=1000))
         if keys:

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
     while True:
         result = batch_send(batch_id=batch_id, limiter_waits=limiter_waits)
+        logger.info("batch %s: %s", batch_id, result.status)
         if result.retry_in_s is None:
             return result.status
         limiter_waits += int(result.limiter_wait)

@@ -5,6 +5,7 @@ shop's small campaign is queued between its batches instead of behind all of the
 follow as earlier ones finish (and beat re-dispatches whatever a lost message left behind).
 """
 
+import logging
 import threading
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from campaigns.models import Batch, Campaign
 
+logger = logging.getLogger(__name__)
 _eager = threading.local()
 
 
@@ -48,6 +50,7 @@ def _claim(*, campaign_id: int) -> list[int]:
 def _publish(batch_ids: list[int]) -> None:
     from campaigns.tasks import send_batch
 
+    logger.info("dispatching batches %s", batch_ids)
     for batch_id in batch_ids:
         send_batch.apply_async(args=[batch_id], queue=settings.CELERY_QUEUE_SEND)
 
