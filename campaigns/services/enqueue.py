@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Shop
+from campaigns.models import Campaign, CampaignRecipient, Shop
 from campaigns.services import sql
 from campaigns.services.credits import credits_hold
 from campaigns.services.dispatch import batches_dispatch_on_commit
@@ -53,6 +53,22 @@ def _check(*, shop: Shop, campaign: Campaign) -> None:
     campaign.encoding, campaign.segments = size.encoding, max(size.segments, 1)
 
 
+def _materialise(*, campaign: Campaign, tags: list[str]) -> tuple[int, int]:
+    """Insert the recipients and their Batch rows; (recipients, batches). When the campaign had no
+    recipient before, no row of the INSERT can be skipped (contacts are unique per shop and phone), so the
+    batch numbers have no gaps and the Batch rows are numbered without counting a million rows again."""
+    size, now = settings.SMS_BATCH_SIZE, timezone.now()
+    fresh = not CampaignRecipient.objects.filter(campaign_id=campaign.id).exists()
+    created = sql.recipients_materialise(campaign_id=campaign.id, shop_id=campaign.shop_id, tags=tags, batch_size=size)
+    if not created:
+        raise DomainError("no_recipients", "The audience has no consenting contact.")
+    if fresh:
+        batches = sql.batches_create_numbered(campaign_id=campaign.id, recipients=created, batch_size=size, now=now)
+    else:
+        batches = sql.batches_create_counted(campaign_id=campaign.id, now=now)
+    return created, batches
+
+
 def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
     """Materialise the recipients (one per consenting, not opted-out audience phone), number them into
     batches of SMS_BATCH_SIZE, create the Batch rows and the counters, hold recipients × segments credits
@@ -70,16 +86,10 @@ def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
                 "insufficient_credits",
                 f"Sending needs {expected * campaign.segments} credits; the shop has {shop.credits} free.",
             )
-        created = sql.recipients_materialise(
-            campaign_id=campaign.id, shop_id=shop.id, tags=tags, batch_size=settings.SMS_BATCH_SIZE
-        )
-        if not created:
-            raise DomainError("no_recipients", "The audience has no consenting contact.")
-        now = timezone.now()
-        batches = sql.batches_create(campaign_id=campaign.id, now=now)
+        created, batches = _materialise(campaign=campaign, tags=tags)
         credits_hold(shop_id=shop.id, amount=created * campaign.segments, campaign_id=campaign.id, note="enqueue")
         metrics_create(campaign_id=campaign.id, total=created)
-        campaign.status, campaign.enqueued_at = Campaign.Status.SENDING, now
+        campaign.status, campaign.enqueued_at = Campaign.Status.SENDING, timezone.now()
         campaign.save(update_fields=["status", "enqueued_at", "encoding", "segments", "updated_at"])
         batches_dispatch_on_commit(campaign_id=campaign.id)
     return EnqueueResult(created=created, batches=batches)

@@ -36,13 +36,14 @@ def audience_count(*, shop_id: int, tags: Sequence[str]) -> int:
 
 
 def recipients_materialise(*, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int) -> int:
-    """Insert one queued recipient per audience contact, numbered into batches of `batch_size` in contact
-    order, in one INSERT … SELECT; a phone already in the campaign is skipped. Returns the rows inserted."""
+    """Insert one queued recipient per audience contact, numbered 0, 1, … into batches of `batch_size` (in
+    no particular order: sorting a million rows would cost more than it gives), in one INSERT … SELECT; a
+    phone already in the campaign is skipped. Returns the rows inserted."""
     where, params = _audience_where(shop_id=shop_id, tags=tags)
     sql = f"""
         INSERT INTO campaigns_campaignrecipient
             (campaign_id, contact_id, phone, batch_no, status, retry_count, error)
-        SELECT %s, id, phone, (row_number() OVER (ORDER BY id) - 1) / %s, 'queued', 0, ''
+        SELECT %s, id, phone, (row_number() OVER () - 1) / %s, 'queued', 0, ''
         FROM campaigns_contact WHERE {where}
         ON CONFLICT (campaign_id, phone) DO NOTHING
     """
@@ -51,17 +52,34 @@ def recipients_materialise(*, campaign_id: int, shop_id: int, tags: Sequence[str
         return cursor.rowcount
 
 
-def batches_create(*, campaign_id: int, now: datetime) -> int:
-    """One queued Batch row per batch number of the campaign's recipients, sized by its row count."""
+def batches_create_counted(*, campaign_id: int, now: datetime) -> int:
+    """One queued Batch row per batch number of the campaign's queued recipients, sized by its row count."""
     sql = """
         INSERT INTO campaigns_batch
             (campaign_id, number, size, status, attempts, provider_bulk_id, accepted, rejected, error,
              created_at, updated_at)
         SELECT campaign_id, batch_no, count(*), 'queued', 0, '', 0, 0, '', %s, %s
-        FROM campaigns_campaignrecipient WHERE campaign_id = %s GROUP BY campaign_id, batch_no
+        FROM campaigns_campaignrecipient WHERE campaign_id = %s AND status = 'queued' GROUP BY campaign_id, batch_no
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, now, campaign_id])
+        return cursor.rowcount
+
+
+def batches_create_numbered(*, campaign_id: int, recipients: int, batch_size: int, now: datetime) -> int:
+    """Batch rows 0 … ⌈recipients / batch_size⌉ - 1, all full but the last: right when the recipients were
+    numbered 0 … recipients - 1 without gaps (no row of the INSERT was skipped)."""
+    count = -(-recipients // batch_size)
+    sql = """
+        INSERT INTO campaigns_batch
+            (campaign_id, number, size, status, attempts, provider_bulk_id, accepted, rejected, error,
+             created_at, updated_at)
+        SELECT %s, n, LEAST(%s, %s - n * %s), 'queued', 0, '', 0, 0, '', %s, %s FROM generate_series(0, %s) AS n
+    """
+    if connection.vendor != "postgresql":
+        return batches_create_counted(campaign_id=campaign_id, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign_id, batch_size, recipients, batch_size, now, now, count - 1])
         return cursor.rowcount
 
 

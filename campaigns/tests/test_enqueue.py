@@ -1,4 +1,5 @@
 import threading
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -34,8 +35,8 @@ def test_enqueue_materialises_consenting_recipients_into_batches_and_holds_credi
     result = campaign_enqueue(shop=shop, campaign_id=campaign.id)
 
     assert (result.created, result.batches) == (7, 3)
-    recipients = CampaignRecipient.objects.filter(campaign=campaign).order_by("id")
-    assert [r.batch_no for r in recipients] == [0, 0, 0, 1, 1, 1, 2]
+    recipients = CampaignRecipient.objects.filter(campaign=campaign)
+    assert Counter(r.batch_no for r in recipients) == {0: 3, 1: 3, 2: 1}
     assert {r.status for r in recipients} == {"queued"}
     assert sorted(Batch.objects.filter(campaign=campaign).values_list("number", "size", "status")) == [
         (0, 3, "queued"), (1, 3, "queued"), (2, 1, "queued")
@@ -48,6 +49,21 @@ def test_enqueue_materialises_consenting_recipients_into_batches_and_holds_credi
     assert (shop.credits, shop.credits_held) == (1000 - 14, 14)
     assert ledger_matches(shop)
     assert dispatched == [campaign.id]
+
+
+@pytest.mark.django_db
+def test_batch_rows_count_the_recipients_when_a_phone_was_already_in_the_campaign(settings, dispatched):
+    settings.SMS_BATCH_SIZE = 2
+    shop = funded_shop()
+    contacts = add_contacts(shop, 5)
+    campaign = sending_campaign(shop)
+    CampaignRecipient.objects.create(campaign=campaign, phone=contacts[2].phone, batch_no=9, status="cancelled")
+
+    assert campaign_enqueue(shop=shop, campaign_id=campaign.id).created == 4
+    queued = CampaignRecipient.objects.filter(campaign=campaign, status="queued")
+    assert dict(Batch.objects.filter(campaign=campaign).values_list("number", "size")) == Counter(
+        queued.values_list("batch_no", flat=True)
+    )
 
 
 @pytest.mark.django_db
