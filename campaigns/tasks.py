@@ -27,7 +27,7 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
             return result.status
         limiter_waits += int(result.limiter_wait)
         if not self.request.is_eager:
-            raise self.retry(countdown=result.retry_in_s, kwargs={"batch_id": batch_id, "limiter_waits": limiter_waits})
+            raise self.retry(countdown=result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits})
         # In-process (eager) tasks: Celery would re-run at once, one frame deeper; wait here instead.
         time.sleep(result.retry_in_s)
 
