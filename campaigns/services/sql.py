@@ -2,6 +2,7 @@
 gets an equivalent statement where PostgreSQL's differs. Every function runs in the caller's transaction.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -111,15 +112,20 @@ def recipients_set_status(
     sent_at = at if status in ("sent", "delivered") else None
     delivered_at = at if status == "delivered" else None
     if _postgres():
+        # One JSON parameter: encoding 5000 rows as JSON is several times cheaper than as three arrays.
         sql = """
             UPDATE campaigns_campaignrecipient AS r
             SET status = %s, mitto_message_id = COALESCE(v.msgid, r.mitto_message_id), error = v.error,
                 sent_at = COALESCE(%s, r.sent_at), delivered_at = COALESCE(%s, r.delivered_at)
-            FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, msgid, error)
+            FROM json_to_recordset(%s::json) AS v(id bigint, msgid text, error text)
             WHERE r.id = v.id AND r.status = 'queued'
         """
+        rows = json.dumps([
+            {"id": rid, "msgid": msgid, "error": error}
+            for rid, msgid, error in zip(ids, message_ids, errors, strict=True)
+        ])
         with connection.cursor() as cursor:
-            cursor.execute(sql, [status, sent_at, delivered_at, list(ids), list(message_ids), list(errors)])
+            cursor.execute(sql, [status, sent_at, delivered_at, rows])
             return cursor.rowcount
     sql = """
         UPDATE campaigns_campaignrecipient
