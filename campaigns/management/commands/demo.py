@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
+from django.test.utils import override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -75,25 +76,29 @@ class Command(BaseCommand):
     def handle(self, *args, contacts: int, batch_size: int, **options):
         for name in ("celery", "kombu"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        settings.SMS_BATCH_SIZE = max(1, min(batch_size, 5000))
+        with MittoSimulator(api_key=DEMO_KEY, seed=7) as simulator, override_settings(
+            MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
+            MITTO_WEBHOOK_SECRET=settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16),
+        ):
+            self._run(simulator, contacts)
+
+    def _run(self, simulator: MittoSimulator, contacts: int) -> None:
         eager = bool(app.conf.task_always_eager)
-        with MittoSimulator(api_key=DEMO_KEY, seed=7) as simulator:
-            settings.MITTO_API_BASE, settings.MITTO_API_KEY = simulator.base_url, DEMO_KEY
-            shop, campaign = self._prepare(contacts)
-            self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
-                      f"database {connection.vendor}.")
-            worker = None if eager else self._worker(simulator)
-            try:
-                self._send(shop, campaign, eager)
-            finally:
-                if worker is not None:
-                    worker.stop()
-            campaign.refresh_from_db()
-            shop.refresh_from_db()
-            self._say(json.dumps(status_payload(campaign), indent=2))
-            self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
-                      f"(balance {shop.credits}, still held {shop.credits_held}).")
-            self._delivery_reports(simulator, campaign)
+        shop, campaign = self._prepare(contacts)
+        self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
+                  f"database {connection.vendor}.")
+        worker = None if eager else self._worker(simulator)
+        try:
+            self._send(shop, campaign, eager)
+        finally:
+            if worker is not None:
+                worker.stop()
+        campaign.refresh_from_db()
+        shop.refresh_from_db()
+        self._say(json.dumps(status_payload(campaign), indent=2))
+        self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
+                  f"(balance {shop.credits}, still held {shop.credits_held}).")
+        self._delivery_reports(simulator, campaign)
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
@@ -165,7 +170,6 @@ class Command(BaseCommand):
         except Resolver404:
             self._say("Delivery reports: the DLR webhook is not installed in this build; skipped.")
             return
-        settings.MITTO_WEBHOOK_SECRET = settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16)
         server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
