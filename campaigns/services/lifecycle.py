@@ -77,28 +77,34 @@ def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
     return campaign
 
 
+def _switch(*, shop: Shop, campaign_id: int, source: str, target: str, action: str) -> Campaign:
+    with transaction.atomic():
+        campaign = _locked_campaign(shop=shop, campaign_id=campaign_id)
+        if campaign.status != source:
+            raise _refuse(campaign, action)
+        campaign.status = target
+        campaign.save(update_fields=["status", "updated_at"])
+        if target == Campaign.Status.SENDING:
+            batches_dispatch_on_commit(campaign_id=campaign.id)
+    return campaign
+
+
 def campaign_pause(*, shop: Shop, campaign_id: int) -> Campaign:
     """Stop releasing batches: a sending campaign becomes `paused`; a batch task that starts while it is
     paused puts its batch back undispatched. Batches already submitting finish."""
-    with transaction.atomic():
-        campaign = _locked_campaign(shop=shop, campaign_id=campaign_id)
-        if campaign.status != Campaign.Status.SENDING:
-            raise _refuse(campaign, "paused")
-        campaign.status = Campaign.Status.PAUSED
-        campaign.save(update_fields=["status", "updated_at"])
-    return campaign
+    return _switch(
+        shop=shop, campaign_id=campaign_id, source=Campaign.Status.SENDING, target=Campaign.Status.PAUSED,
+        action="paused",
+    )
 
 
 def campaign_resume(*, shop: Shop, campaign_id: int) -> Campaign:
     """A paused campaign is `sending` again and its next batches are dispatched after commit (or it is
     completed at once when everything finished while it was paused)."""
-    with transaction.atomic():
-        campaign = _locked_campaign(shop=shop, campaign_id=campaign_id)
-        if campaign.status != Campaign.Status.PAUSED:
-            raise _refuse(campaign, "resumed")
-        campaign.status = Campaign.Status.SENDING
-        campaign.save(update_fields=["status", "updated_at"])
-        batches_dispatch_on_commit(campaign_id=campaign.id)
+    campaign = _switch(
+        shop=shop, campaign_id=campaign_id, source=Campaign.Status.PAUSED, target=Campaign.Status.SENDING,
+        action="resumed",
+    )
     if campaign_complete_if_done(campaign_id=campaign.id):
         campaign.refresh_from_db()
     return campaign

@@ -102,3 +102,31 @@ def add_contacts_sql(shop: Shop, count: int, *, start: int = 0) -> None:
             """,
             [shop.id, start, start + count - 1],
         )
+
+
+def run_concurrently(*calls) -> list:
+    """Run each call in its own thread (and so its own database connection), all started together; their
+    results in order, a DomainError's reason in place of a result."""
+    import threading
+
+    from django.db import connection
+
+    from campaigns.services.errors import DomainError
+
+    barrier, outcomes = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except DomainError as exc:
+            outcomes[index] = exc.reason
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -1,14 +1,18 @@
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.errors import DomainError
-from campaigns.tests.send_helpers import add_contacts, api_for, funded_shop, ledger_matches, sending_campaign
+from campaigns.tests.send_helpers import (
+    add_contacts,
+    api_for,
+    funded_shop,
+    ledger_matches,
+    run_concurrently,
+    sending_campaign,
+)
 from metrics.models import CampaignMetrics
 
 
@@ -155,34 +159,13 @@ def test_the_enqueue_endpoint_is_throttled_per_shop(settings, dispatched):
     assert api_for(other).post("/api/v1/campaigns/999999/enqueue").status_code == 404
 
 
-def _concurrently(*calls):
-    """Run each call in its own thread (and database connection), started together; their outcomes."""
-    barrier, outcomes = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except DomainError as exc:
-            outcomes[index] = exc.reason
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_enqueues_of_one_campaign_create_one_set_of_recipients(dispatched):
     shop = funded_shop()
     add_contacts(shop, 50)
     campaign = sending_campaign(shop)
     enqueue = lambda: campaign_enqueue(shop=shop, campaign_id=campaign.id).created  # noqa: E731
-    assert sorted(_concurrently(enqueue, enqueue), key=str) == [50, "invalid_status"]
+    assert sorted(run_concurrently(enqueue, enqueue), key=str) == [50, "invalid_status"]
     assert CampaignRecipient.objects.filter(campaign=campaign).count() == 50
     assert ledger_matches(shop) and shop.credits_held == 50
 
@@ -192,7 +175,7 @@ def test_concurrent_enqueues_of_one_shop_cannot_overspend(dispatched):
     shop = funded_shop(150)
     add_contacts(shop, 100)
     first, second = sending_campaign(shop), sending_campaign(shop)
-    outcomes = _concurrently(
+    outcomes = run_concurrently(
         lambda: campaign_enqueue(shop=shop, campaign_id=first.id).created,
         lambda: campaign_enqueue(shop=shop, campaign_id=second.id).created,
     )

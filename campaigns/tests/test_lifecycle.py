@@ -1,10 +1,8 @@
 import json
-import threading
 from datetime import timedelta
 
 import pytest
 import responses
-from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
@@ -21,6 +19,7 @@ from campaigns.tests.send_helpers import (
     funded_shop,
     ledger_matches,
     mitto_accepts,
+    run_concurrently,
     sending_campaign,
 )
 from config.celery import app
@@ -86,18 +85,7 @@ def test_paused_and_cancelled_campaigns_dispatch_nothing(published):
 def test_concurrent_dispatchers_never_claim_a_batch_twice(settings, published):
     settings.SMS_BATCH_SIZE, settings.SEND_WINDOW_BATCHES = 1, 6
     campaign = enqueued(funded_shop(), 20)
-    barrier = threading.Barrier(4)
-
-    def run():
-        barrier.wait()
-        dispatch.batches_dispatch(campaign_id=campaign.id)
-        connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_concurrently(*[lambda: dispatch.batches_dispatch(campaign_id=campaign.id)] * 4)
     assert len(published) == len(set(published)) == 6
 
 
@@ -264,18 +252,7 @@ def test_a_due_scheduled_campaign_is_started_once_when_beat_runs_twice_at_once(r
     add_contacts(shop, 5)
     campaign = sending_campaign(shop, status="scheduled", scheduled_at=timezone.now() - timedelta(seconds=1))
     later = sending_campaign(shop, status="scheduled", scheduled_at=timezone.now() + timedelta(hours=1))
-    barrier = threading.Barrier(2)
-
-    def run():
-        barrier.wait()
-        runner()
-        connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_concurrently(runner, runner)
 
     campaign.refresh_from_db()
     later.refresh_from_db()
