@@ -26,7 +26,7 @@ def audience_tags(campaign: Campaign) -> list[str]:
     """The audience's tags; none (or no audience) means every consenting contact of the shop."""
     audience = campaign.audience if isinstance(campaign.audience, dict) else {}
     tags = audience.get("tags") or []
-    return [str(tag) for tag in tags]
+    return [tags] if isinstance(tags, str) else [str(tag) for tag in tags]
 
 
 def _locked(*, shop_id: int, campaign_id: int) -> tuple[Shop, Campaign]:

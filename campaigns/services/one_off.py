@@ -3,6 +3,7 @@
 import logging
 
 import phonenumbers
+import redis
 from django.db import transaction
 
 from campaigns.models import Campaign, Shop
@@ -60,7 +61,10 @@ def campaign_test_send(*, shop: Shop, campaign_id: int, phone: str) -> MessageLo
     request and spent when the provider accepts it, released when it does not (502 provider_error);
     402 insufficient_credits, 429 rate_limited when our limiter is exhausted. Logged as kind "test"."""
     campaign, message, segments = _prepared(shop=shop, campaign_id=campaign_id, phone=phone)
-    decision = ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=message.traffic_account_id)
+    try:
+        decision = ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=message.traffic_account_id)
+    except redis.RedisError as exc:
+        raise DomainError("rate_limited", "The rate limiter is unavailable; try again shortly.") from exc
     if not decision.allowed:
         raise DomainError("rate_limited", f"Too many requests; try again in {decision.retry_after_s:.1f} s.")
     with transaction.atomic():
