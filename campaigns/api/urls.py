@@ -1,9 +1,19 @@
 from django.urls import path
 
-from campaigns.api import views_sending, views_shop
+from campaigns.api import views_campaigns, views_contacts, views_sending, views_shop
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
+    path("contacts/", views_contacts.ContactListView.as_view(), name="contact-list"),
+    path("contacts/bulk", views_contacts.ContactBulkView.as_view(), name="contact-bulk"),
+    path("contacts/<int:pk>/", views_contacts.ContactDetailView.as_view(), name="contact-detail"),
+    path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign-list"),
+    path("campaigns/<int:pk>/", views_campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
+]
+
+# The campaign actions (enqueue, cancel, pause, resume, test, status, recipients) add their paths below,
+# each from its own view module: `campaigns/<int:pk>/<action>`.
+urlpatterns += [
     path("campaigns/<int:pk>/enqueue", views_sending.EnqueueView.as_view(), name="campaign-enqueue"),
     path("campaigns/<int:pk>/cancel", views_sending.CancelView.as_view(), name="campaign-cancel"),
     path("campaigns/<int:pk>/pause", views_sending.PauseView.as_view(), name="campaign-pause"),
