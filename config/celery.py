@@ -15,8 +15,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["campaigns.webhooks"])
 
+# Which queue each task goes to: (task name prefix, settings attribute naming the queue); others go to
+# CELERY_TASK_DEFAULT_QUEUE or the queue their decorator names.
+ROUTES = (("campaigns.send_", "CELERY_QUEUE_SEND"),)
 # Periodic work: (task name, every seconds). Each runs on the periodic queue and holds a lock.
 PERIODIC = (
+    ("campaigns.start_scheduled", 15),
+    ("campaigns.recover_batches", 30),
+    ("campaigns.resolve_unknown_batches", 60),
     ("campaigns.reapply_unmatched_reports", 60),
     ("metrics.reconcile", 300),
 )
@@ -28,6 +34,9 @@ def route(name, args, kwargs, options, task=None, **kw):
 
     if name in dict(PERIODIC):
         return {"queue": settings.CELERY_QUEUE_PERIODIC}
+    for prefix, queue in ROUTES:
+        if name.startswith(prefix):
+            return {"queue": getattr(settings, queue)}
     return None
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.api import views_campaigns, views_contacts, views_shop, views_status
+from campaigns.api import views_campaigns, views_contacts, views_sending, views_shop, views_status
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
@@ -13,4 +13,13 @@ urlpatterns = [
     path(
         "campaigns/<int:pk>/recipients/", views_status.CampaignRecipientsView.as_view(), name="campaign-recipients"
     ),
+]
+
+# The campaign actions, each from its own view module.
+urlpatterns += [
+    path("campaigns/<int:pk>/enqueue", views_sending.EnqueueView.as_view(), name="campaign-enqueue"),
+    path("campaigns/<int:pk>/cancel", views_sending.CancelView.as_view(), name="campaign-cancel"),
+    path("campaigns/<int:pk>/pause", views_sending.PauseView.as_view(), name="campaign-pause"),
+    path("campaigns/<int:pk>/resume", views_sending.ResumeView.as_view(), name="campaign-resume"),
+    path("campaigns/<int:pk>/test", views_sending.TestSendView.as_view(), name="campaign-test"),
 ]
