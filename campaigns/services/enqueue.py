@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient, Shop
 from campaigns.services import sql
+from campaigns.services.compliance import campaign_text
 from campaigns.services.credits import credits_hold
 from campaigns.services.dispatch import batches_dispatch_on_commit
 from campaigns.services.errors import DomainError
@@ -47,7 +48,7 @@ def _check(*, shop: Shop, campaign: Campaign) -> None:
     if not shop.is_active:
         raise DomainError("shop_inactive", "The shop is suspended.")
     try:
-        size = measure_body(campaign.body)
+        size = measure_body(campaign_text(campaign=campaign, shop=shop))
     except BodyError as exc:
         raise DomainError("invalid_body", str(exc)) from exc
     campaign.encoding, campaign.segments = size.encoding, max(size.segments, 1)

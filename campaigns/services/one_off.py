@@ -7,6 +7,7 @@ import redis
 from django.db import transaction
 
 from campaigns.models import Campaign, Shop
+from campaigns.services.compliance import campaign_text
 from campaigns.services.credits import credits_debit_held, credits_hold, credits_release, shop_lock
 from campaigns.services.errors import DomainError
 from campaigns.services.sending import sender_of, traffic_account_of
@@ -38,7 +39,7 @@ def _prepared(*, shop: Shop, campaign_id: int, phone: str) -> tuple[Campaign, Ou
         raise DomainError("shop_inactive", "The shop is suspended.")
     destination = phone_normalise(phone, campaign.shop.default_region)
     try:
-        text = compile_template(campaign.body).render_names("", "")
+        text = compile_template(campaign_text(campaign=campaign, shop=campaign.shop)).render_names("", "")
     except BodyError as exc:
         raise DomainError("invalid_body", str(exc)) from exc
     message = OutboundMessage(

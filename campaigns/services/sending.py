@@ -28,6 +28,7 @@ from campaigns.services.batches import (
     batch_requeue,
     retry_delay,
 )
+from campaigns.services.compliance import campaign_text, recipients_cancel_opted_out
 from campaigns.sms import compile_template
 from messaging import ratelimit
 from messaging.client import OutboundMessage, get_client
@@ -60,18 +61,23 @@ def traffic_account_of(shop) -> str:
 
 
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
-    """The batch's queued recipients as rendered messages (one query), referenced `r:<recipient id>`."""
+    """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
+    `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
+    since enqueue are cancelled (credits released) and left out."""
     campaign = batch.campaign
-    template = compile_template(campaign.body)
-    with_names = any(is_placeholder for is_placeholder, _ in template.parts)
-    rows = sql.batch_recipients(campaign_id=campaign.id, batch_no=batch.number, with_names=with_names)
+    template = compile_template(campaign_text(campaign=campaign, shop=campaign.shop))
+    rows = sql.batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
+    recipients_cancel_opted_out(
+        campaign=campaign, batch=batch, ids=[row[0] for row in rows if not row[4]]
+    )
+    rows = [row for row in rows if row[4]]
     sender, account = sender_of(campaign), traffic_account_of(campaign.shop)
     messages = [
         OutboundMessage(
             destination=phone, text=template.render_names(first, last), sender=sender,
             reference=f"r:{rid}", traffic_account_id=account,
         )
-        for rid, phone, first, last in rows
+        for rid, phone, first, last, _ in rows
     ]
     return [row[0] for row in rows], messages
 

@@ -84,22 +84,34 @@ def batches_create_numbered(*, campaign_id: int, recipients: int, batch_size: in
         return cursor.rowcount
 
 
-def batch_recipients(*, campaign_id: int, batch_no: int, with_names: bool) -> list[tuple]:
-    """(id, phone, first_name, last_name) of the batch's queued recipients, in id order, in one query."""
-    if with_names:
-        sql = """
-            SELECT r.id, r.phone, c.first_name, c.last_name FROM campaigns_campaignrecipient r
-            LEFT JOIN campaigns_contact c ON c.id = r.contact_id
-            WHERE r.campaign_id = %s AND r.batch_no = %s AND r.status = 'queued' ORDER BY r.id
-        """
-    else:
-        sql = """
-            SELECT id, phone, NULL, NULL FROM campaigns_campaignrecipient
-            WHERE campaign_id = %s AND batch_no = %s AND status = 'queued' ORDER BY id
-        """
+def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
+    """(id, phone, first_name, last_name, may_message) of the batch's queued recipients, in id order, in one
+    query. `may_message` is the send-time consent check: false when the contact has withdrawn consent or
+    opted out since enqueue (a recipient whose contact was deleted keeps the consent it was enqueued with)."""
+    sql = """
+        SELECT r.id, r.phone, c.first_name, c.last_name,
+               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, c.id IS NULL)
+        FROM campaigns_campaignrecipient r
+        LEFT JOIN campaigns_contact c ON c.id = r.contact_id
+        WHERE r.campaign_id = %s AND r.batch_no = %s AND r.status = 'queued' ORDER BY r.id
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign_id, batch_no])
         return cursor.fetchall()
+
+
+def recipients_cancel_queued(*, ids: Sequence[int], error: str) -> int:
+    """Move the still-queued recipients among `ids` to `cancelled` with `error`, in one statement."""
+    if not ids:
+        return 0
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"""
+        UPDATE campaigns_campaignrecipient SET status = 'cancelled', error = %s
+        WHERE id IN ({marks}) AND status = 'queued'
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [error, *ids])
+        return cursor.rowcount
 
 
 def recipients_set_status(

@@ -1,0 +1,40 @@
+"""Compliance rules shared by enqueue, preflight and sending: the opt-out language a campaign's messages
+carry, and the send-time consent check's outcome for recipients who opted out after enqueue."""
+
+from django.db import transaction
+
+from campaigns.models import Batch, Campaign, Shop
+from campaigns.services import sql
+from campaigns.services.credits import credits_release
+from metrics.services import metrics_apply_transitions
+
+DEFAULT_OPT_OUT_TEXT = "Reply STOP to opt out"
+OPTED_OUT = "opted_out"
+
+
+def opt_out_suffix(shop: Shop) -> str:
+    """What is appended to each campaign message of the shop: its own text or the default, or nothing."""
+    if not shop.append_opt_out:
+        return ""
+    return "\n" + (shop.opt_out_text.strip() or DEFAULT_OPT_OUT_TEXT)
+
+
+def campaign_text(*, campaign: Campaign, shop: Shop) -> str:
+    """The template every recipient gets: the body plus the shop's opt-out language (counted in segments)."""
+    return campaign.body + opt_out_suffix(shop)
+
+
+def recipients_cancel_opted_out(*, campaign: Campaign, batch: Batch, ids: list[int]) -> int:
+    """The send-time consent check's outcome: these queued recipients (whose contacts opted out after
+    enqueue) become `cancelled` with error `opted_out`, their held credits released and the counters moved,
+    in one transaction. Returns how many moved (a recipient no longer queued is left alone)."""
+    if not ids:
+        return 0
+    with transaction.atomic():
+        cancelled = sql.recipients_cancel_queued(ids=ids, error=OPTED_OUT)
+        credits_release(
+            shop_id=campaign.shop_id, amount=cancelled * campaign.segments, campaign_id=campaign.id,
+            batch_id=batch.id, note=OPTED_OUT,
+        )
+        metrics_apply_transitions(campaign_id=campaign.id, transitions={("queued", "cancelled"): cancelled})
+    return cancelled

@@ -1,0 +1,124 @@
+"""Compliance inside the send path: consent checked at send time, opt-out language in every message."""
+
+import pytest
+import responses
+from django.utils import timezone
+
+from campaigns.models import Batch, CampaignRecipient, Contact
+from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.optout import contacts_opt_out
+from campaigns.services.sending import batch_send
+from campaigns.tests.send_helpers import (
+    add_contacts,
+    bulk_bodies,
+    funded_shop,
+    ledger_matches,
+    mitto_accepts,
+    sending_campaign,
+)
+from metrics.models import CampaignMetrics
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_dispatch(monkeypatch):
+    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
+
+
+def _enqueue(shop, count, body="Hi {{ first_name }}, 20% off today"):
+    contacts = add_contacts(shop, count)
+    campaign = sending_campaign(shop, body=body)
+    campaign_enqueue(shop=shop, campaign_id=campaign.id)
+    campaign.refresh_from_db()
+    return contacts, campaign, Batch.objects.get(campaign=campaign, number=0)
+
+
+@responses.activate
+def test_a_contact_opted_out_after_enqueue_is_not_messaged_and_costs_nothing():
+    shop = funded_shop(1000)
+    contacts, campaign, batch = _enqueue(shop, 3, body="x" * 200)  # two segments each
+    contacts_opt_out(phone=contacts[1].phone, shop_ids=[shop.id], text="STOP", now=timezone.now())
+    Contact.objects.filter(id=contacts[2].id).update(sms_consent=False)
+    mitto_accepts()
+
+    assert batch_send(batch_id=batch.id).status == "submitted"
+
+    destinations = [m["destination"] for body in bulk_bodies() for m in body["messages"]]
+    assert destinations == [contacts[0].phone]
+    rows = CampaignRecipient.objects.filter(campaign=campaign).order_by("id")
+    assert [(r.phone, r.status, r.error) for r in rows] == [
+        (contacts[0].phone, "sent", ""),
+        (contacts[1].phone, "cancelled", "opted_out"),
+        (contacts[2].phone, "cancelled", "opted_out"),
+    ]
+    m = CampaignMetrics.objects.get(campaign=campaign)
+    assert (m.total, m.queued, m.sent, m.cancelled, m.failed) == (3, 0, 1, 2, 0)
+    shop.refresh_from_db()
+    assert (shop.credits, shop.credits_held) == (1000 - 2, 0)
+    assert ledger_matches(shop)
+    campaign.refresh_from_db()
+    assert campaign.status == "completed"
+
+
+@responses.activate
+def test_a_batch_whose_contacts_all_opted_out_makes_no_request_and_releases_its_hold():
+    shop = funded_shop(100)
+    contacts, campaign, batch = _enqueue(shop, 2)
+    contacts_opt_out(phone=contacts[0].phone, shop_ids=[shop.id], text="STOP", now=timezone.now())
+    contacts_opt_out(phone=contacts[1].phone, shop_ids=[shop.id], text="stop", now=timezone.now())
+    mitto_accepts()
+
+    batch_send(batch_id=batch.id)
+
+    assert bulk_bodies() == []
+    assert set(CampaignRecipient.objects.filter(campaign=campaign).values_list("status", "error")) == {
+        ("cancelled", "opted_out")
+    }
+    shop.refresh_from_db()
+    assert (shop.credits, shop.credits_held) == (100, 0)
+    assert ledger_matches(shop)
+    batch.refresh_from_db()
+    campaign.refresh_from_db()
+    assert (batch.status, campaign.status) == ("submitted", "completed")
+
+
+@responses.activate
+def test_the_shops_opt_out_language_is_appended_and_counted_in_segments_and_cost():
+    shop = funded_shop(1000, append_opt_out=True, opt_out_text="Txt STOP to quit")
+    _, campaign, batch = _enqueue(shop, 2, body="y" * 150)  # 150 alone is one segment; +17 makes two
+    mitto_accepts()
+
+    assert (campaign.encoding, campaign.segments) == ("GSM-7", 2)
+    shop.refresh_from_db()
+    assert shop.credits_held == 4
+
+    batch_send(batch_id=batch.id)
+
+    texts = [m["sms"]["text"] for body in bulk_bodies() for m in body["messages"]]
+    assert texts == ["y" * 150 + "\nTxt STOP to quit"] * 2
+    shop.refresh_from_db()
+    assert (shop.credits, shop.credits_held) == (1000 - 4, 0)
+
+
+@responses.activate
+def test_the_default_opt_out_language_is_used_when_the_shop_has_no_text():
+    shop = funded_shop(1000, append_opt_out=True)
+    _, _, batch = _enqueue(shop, 1, body="Sale on")
+    mitto_accepts()
+
+    batch_send(batch_id=batch.id)
+
+    assert bulk_bodies()[0]["messages"][0]["sms"]["text"] == "Sale on\nReply STOP to opt out"
+
+
+@responses.activate
+def test_no_opt_out_language_when_the_shop_does_not_ask_for_it():
+    shop = funded_shop(1000, opt_out_text="Txt STOP to quit")
+    _, _, batch = _enqueue(shop, 1, body="Sale on")
+    mitto_accepts()
+
+    batch_send(batch_id=batch.id)
+
+    assert bulk_bodies()[0]["messages"][0]["sms"]["text"] == "Sale on"
