@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.models import Campaign, ConsentEvent, Contact, Shop
+from campaigns.services.help_reply import help_answer
 from messaging.inbound import InboundMessage, classify_keyword
 from messaging.models import MessageLog
 
@@ -79,9 +80,8 @@ def contacts_opt_in(*, phone: str, shop_ids: list[int], text: str, now: datetime
     return len(rows)
 
 
-# What each keyword does. HELP is only logged for now: its automatic reply (the shop's help_text) is a
-# later compliance feature and plugs in here.
-_HANDLERS: dict[str, Callable[..., int]] = {"stop": contacts_opt_out, "start": contacts_opt_in}
+# What each keyword does: STOP withdraws consent, START gives it again, HELP gets the shop's automatic answer.
+_HANDLERS: dict[str, Callable[..., int]] = {"stop": contacts_opt_out, "start": contacts_opt_in, "help": help_answer}
 
 
 def _shops_for(keyword: str | None, message: InboundMessage) -> list[int]:
