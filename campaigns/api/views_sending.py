@@ -28,6 +28,9 @@ class EnqueueAnswer(serializers.Serializer):
     ok = serializers.BooleanField()
     created = serializers.IntegerField(help_text="recipients materialised")
     enqueuedJobs = serializers.IntegerField(help_text="batches (bulk requests) queued")  # noqa: N815
+    skippedFrequencyCap = serializers.IntegerField(  # noqa: N815
+        help_text="audience contacts skipped: messaged within the shop's frequency cap"
+    )
     campaignId = serializers.IntegerField()  # noqa: N815
 
 
@@ -53,7 +56,10 @@ class EnqueueView(APIView):
     @extend_schema(request=None, responses={202: EnqueueAnswer}, summary="Queue a draft or scheduled campaign")
     def post(self, request, pk: int):
         result = campaign_enqueue(shop=request.user.shop, campaign_id=pk)
-        body = {"ok": True, "created": result.created, "enqueuedJobs": result.batches, "campaignId": pk}
+        body = {
+            "ok": True, "created": result.created, "enqueuedJobs": result.batches, "campaignId": pk,
+            "skippedFrequencyCap": result.skipped_frequency_cap,
+        }
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 

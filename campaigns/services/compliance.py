@@ -1,6 +1,8 @@
 """Compliance rules shared by enqueue, preflight and sending: the opt-out language a campaign's messages
 carry, and the send-time consent check's outcome for recipients who opted out after enqueue."""
 
+from datetime import datetime, timedelta
+
 from django.db import transaction
 
 from campaigns.models import Batch, Campaign, Shop
@@ -17,6 +19,13 @@ def opt_out_suffix(shop: Shop) -> str:
     if not shop.append_opt_out:
         return ""
     return "\n" + (shop.opt_out_text.strip() or DEFAULT_OPT_OUT_TEXT)
+
+
+def frequency_cap_since(*, shop: Shop, now: datetime) -> datetime | None:
+    """The cut-off of the shop's frequency cap: contacts messaged since then are skipped (None: cap off)."""
+    if not shop.frequency_cap_hours:
+        return None
+    return now - timedelta(hours=shop.frequency_cap_hours)
 
 
 def campaign_text(*, campaign: Campaign, shop: Shop) -> str:

@@ -2,6 +2,7 @@
 credit hold, all in one transaction; its first batches go to the broker after commit."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient, Shop
 from campaigns.services import sql
-from campaigns.services.compliance import campaign_text
+from campaigns.services.compliance import campaign_text, frequency_cap_since
 from campaigns.services.credits import credits_hold
 from campaigns.services.dispatch import batches_dispatch_on_commit
 from campaigns.services.errors import DomainError
@@ -21,6 +22,7 @@ from metrics.services import metrics_create
 class EnqueueResult:
     created: int
     batches: int
+    skipped_frequency_cap: int = 0
 
 
 def audience_tags(campaign: Campaign) -> list[str]:
@@ -54,13 +56,15 @@ def _check(*, shop: Shop, campaign: Campaign) -> None:
     campaign.encoding, campaign.segments = size.encoding, max(size.segments, 1)
 
 
-def _materialise(*, campaign: Campaign, tags: list[str]) -> tuple[int, int]:
+def _materialise(*, campaign: Campaign, tags: list[str], cap_since: datetime | None) -> tuple[int, int]:
     """Insert the recipients and their Batch rows; (recipients, batches). When the campaign had no
     recipient before, no row of the INSERT can be skipped (contacts are unique per shop and phone), so the
     batch numbers have no gaps and the Batch rows are numbered without counting a million rows again."""
     size, now = settings.SMS_BATCH_SIZE, timezone.now()
     fresh = not CampaignRecipient.objects.filter(campaign_id=campaign.id).exists()
-    created = sql.recipients_materialise(campaign_id=campaign.id, shop_id=campaign.shop_id, tags=tags, batch_size=size)
+    created = sql.recipients_materialise(
+        campaign_id=campaign.id, shop_id=campaign.shop_id, tags=tags, batch_size=size, cap_since=cap_since
+    )
     if not created:
         raise DomainError("no_recipients", "The audience has no consenting contact.")
     if fresh:
@@ -71,15 +75,17 @@ def _materialise(*, campaign: Campaign, tags: list[str]) -> tuple[int, int]:
 
 
 def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
-    """Materialise the recipients (one per consenting, not opted-out audience phone), number them into
+    """Materialise the recipients (one per consenting, not opted-out audience phone not messaged within the
+    shop's frequency cap; the skipped ones are counted in the result), number them into
     batches of SMS_BATCH_SIZE, create the Batch rows and the counters, hold recipients × segments credits
     and mark the campaign `sending` — all or nothing. A second enqueue is refused (invalid_status), so
     nothing is ever queued twice. The first batches are dispatched after commit."""
     with transaction.atomic():
         shop, campaign = _locked(shop_id=shop.id, campaign_id=campaign_id)
         _check(shop=shop, campaign=campaign)
-        tags = audience_tags(campaign)
-        expected = sql.audience_count(shop_id=shop.id, tags=tags)
+        tags, cap_since = audience_tags(campaign), frequency_cap_since(shop=shop, now=timezone.now())
+        breakdown = sql.audience_breakdown(shop_id=shop.id, tags=tags, cap_since=cap_since)
+        expected = breakdown["messaged"]
         if not expected:
             raise DomainError("no_recipients", "The audience has no consenting contact.")
         if shop.credits < expected * campaign.segments:
@@ -87,10 +93,10 @@ def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
                 "insufficient_credits",
                 f"Sending needs {expected * campaign.segments} credits; the shop has {shop.credits} free.",
             )
-        created, batches = _materialise(campaign=campaign, tags=tags)
+        created, batches = _materialise(campaign=campaign, tags=tags, cap_since=cap_since)
         credits_hold(shop_id=shop.id, amount=created * campaign.segments, campaign_id=campaign.id, note="enqueue")
         metrics_create(campaign_id=campaign.id, total=created)
         campaign.status, campaign.enqueued_at = Campaign.Status.SENDING, timezone.now()
         campaign.save(update_fields=["status", "enqueued_at", "encoding", "segments", "updated_at"])
         batches_dispatch_on_commit(campaign_id=campaign.id)
-    return EnqueueResult(created=created, batches=batches)
+    return EnqueueResult(created=created, batches=batches, skipped_frequency_cap=breakdown["frequency_cap"])

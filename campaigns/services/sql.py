@@ -13,10 +13,9 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _audience_where(*, shop_id: int, tags: Sequence[str]) -> tuple[str, list]:
-    """WHERE clause over campaigns_contact for a shop's consenting, not opted-out contacts with any of `tags`
-    (every such contact when `tags` is empty)."""
-    where = "shop_id = %s AND sms_consent AND opted_out_at IS NULL"
+def _tags_where(*, shop_id: int, tags: Sequence[str]) -> tuple[str, list]:
+    """WHERE clause over campaigns_contact for a shop's contacts with any of `tags` (all when it is empty)."""
+    where = "shop_id = %s"
     params: list = [shop_id]
     if tags and _postgres():
         where += " AND tags ?| %s"
@@ -28,19 +27,57 @@ def _audience_where(*, shop_id: int, tags: Sequence[str]) -> tuple[str, list]:
     return where, params
 
 
-def audience_count(*, shop_id: int, tags: Sequence[str]) -> int:
-    """How many contacts a campaign with this audience would message."""
-    where, params = _audience_where(shop_id=shop_id, tags=tags)
+CONSENTING = "sms_consent AND opted_out_at IS NULL"
+# A contact of the shop that got a campaign message (any campaign of the shop) since the cut-off. Only
+# campaigns still running or finished since then are looked at; (campaign, phone) is unique and indexed.
+_MESSAGED_SINCE = """EXISTS (
+    SELECT 1 FROM campaigns_campaignrecipient fr JOIN campaigns_campaign fc ON fc.id = fr.campaign_id
+    WHERE fc.shop_id = campaigns_contact.shop_id AND (fc.finished_at IS NULL OR fc.finished_at >= %s)
+      AND fr.phone = campaigns_contact.phone AND fr.sent_at >= %s)"""
+
+
+def _capped(cap_since: datetime | None) -> tuple[str, list]:
+    """SQL condition true for contacts the frequency cap excludes (never true when the cap is off)."""
+    if cap_since is None:
+        return "FALSE", []
+    return _MESSAGED_SINCE, [cap_since, cap_since]
+
+
+def _audience_where(*, shop_id: int, tags: Sequence[str], cap_since: datetime | None) -> tuple[str, list]:
+    """WHERE clause over campaigns_contact for a shop's consenting, not opted-out contacts with any of `tags`
+    (every such contact when `tags` is empty), minus those messaged since `cap_since` (the frequency cap)."""
+    where, params = _tags_where(shop_id=shop_id, tags=tags)
+    capped, cap_params = _capped(cap_since)
+    return f"{where} AND {CONSENTING} AND NOT {capped}", [*params, *cap_params]
+
+
+def audience_breakdown(*, shop_id: int, tags: Sequence[str], cap_since: datetime | None) -> dict[str, int]:
+    """The audience's contacts by what becomes of them at enqueue, in one query: `messaged` (what
+    recipients_materialise inserts), and the excluded ones by reason `no_consent`, `opted_out`,
+    `frequency_cap`."""
+    where, params = _tags_where(shop_id=shop_id, tags=tags)
+    capped, cap_params = _capped(cap_since)
+    sql = f"""
+        SELECT
+            COALESCE(SUM(CASE WHEN {CONSENTING} AND NOT {capped} THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN NOT sms_consent AND opted_out_at IS NULL THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {CONSENTING} AND {capped} THEN 1 ELSE 0 END), 0)
+        FROM campaigns_contact WHERE {where}
+    """
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM campaigns_contact WHERE {where}", params)
-        return cursor.fetchone()[0]
+        cursor.execute(sql, [*cap_params, *cap_params, *params])
+        row = cursor.fetchone()
+    return dict(zip(("messaged", "no_consent", "opted_out", "frequency_cap"), (int(v) for v in row), strict=True))
 
 
-def recipients_materialise(*, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int) -> int:
+def recipients_materialise(
+    *, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int, cap_since: datetime | None = None
+) -> int:
     """Insert one queued recipient per audience contact, numbered 0, 1, … into batches of `batch_size` (in
     no particular order: sorting a million rows would cost more than it gives), in one INSERT … SELECT; a
     phone already in the campaign is skipped. Returns the rows inserted."""
-    where, params = _audience_where(shop_id=shop_id, tags=tags)
+    where, params = _audience_where(shop_id=shop_id, tags=tags, cap_since=cap_since)
     sql = f"""
         INSERT INTO campaigns_campaignrecipient
             (campaign_id, contact_id, phone, batch_no, status, retry_count, error)

@@ -93,7 +93,9 @@ def test_enqueue_answers_202_with_the_counts(settings, dispatched):
     campaign = sending_campaign(shop)
     response = api_for(shop).post(f"/api/v1/campaigns/{campaign.id}/enqueue")
     assert response.status_code == 202
-    assert response.json() == {"ok": True, "created": 5, "enqueuedJobs": 3, "campaignId": campaign.id}
+    assert response.json() == {
+        "ok": True, "created": 5, "enqueuedJobs": 3, "campaignId": campaign.id, "skippedFrequencyCap": 0
+    }
 
 
 def _refusal(client, campaign_id):
