@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.api import views_campaigns, views_contacts, views_sending, views_shop, views_status
+from campaigns.api import views_campaigns, views_compliance, views_contacts, views_sending, views_shop, views_status
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
@@ -22,4 +22,10 @@ urlpatterns += [
     path("campaigns/<int:pk>/pause", views_sending.PauseView.as_view(), name="campaign-pause"),
     path("campaigns/<int:pk>/resume", views_sending.ResumeView.as_view(), name="campaign-resume"),
     path("campaigns/<int:pk>/test", views_sending.TestSendView.as_view(), name="campaign-test"),
+]
+
+# Compliance read-outs.
+urlpatterns += [
+    path("campaigns/<int:pk>/preflight", views_compliance.PreflightView.as_view(), name="campaign-preflight"),
+    path("contacts/<int:pk>/consent", views_compliance.ContactConsentView.as_view(), name="contact-consent"),
 ]

@@ -1,0 +1,62 @@
+"""Compliance read-outs: a campaign's pre-flight and a contact's consent history. Each view calls one service."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.services.preflight import campaign_preflight, contact_consent_history
+
+
+class ExcludedSerializer(serializers.Serializer):
+    no_consent = serializers.IntegerField(help_text="contacts that never gave consent")
+    opted_out = serializers.IntegerField(help_text="contacts that opted out")
+    frequency_cap = serializers.IntegerField(help_text="contacts messaged within the shop's frequency cap")
+
+
+class PreflightAnswer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    campaignId = serializers.IntegerField()  # noqa: N815
+    messaged = serializers.IntegerField(help_text="recipients an enqueue now would create")
+    excluded = ExcludedSerializer()
+    encoding = serializers.CharField()
+    segments = serializers.IntegerField(help_text="per message, opt-out language included")
+    creditsNeeded = serializers.IntegerField(help_text="messaged × segments: what enqueue would hold")  # noqa: N815
+    creditsAvailable = serializers.IntegerField(help_text="the shop's free credits")  # noqa: N815
+
+
+class ConsentEventSerializer(serializers.Serializer):
+    action = serializers.CharField(help_text="granted or withdrawn")
+    source = serializers.CharField(help_text="api, csv, admin, sms_reply, …")
+    detail = serializers.CharField(help_text="the reply text or consent wording, when known")
+    occurredAt = serializers.DateTimeField(source="occurred_at")  # noqa: N815
+
+
+class ConsentHistoryAnswer(serializers.Serializer):
+    contactId = serializers.IntegerField()  # noqa: N815
+    phone = serializers.CharField()
+    smsConsent = serializers.BooleanField()  # noqa: N815
+    optedOutAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    events = ConsentEventSerializer(many=True)
+
+
+class PreflightView(APIView):
+    @extend_schema(responses={200: PreflightAnswer}, summary="What enqueueing the campaign now would do")
+    def get(self, request, pk: int):
+        result = campaign_preflight(shop=request.user.shop, campaign_id=pk)
+        return Response({
+            "ok": True, "campaignId": pk, "messaged": result.messaged, "excluded": result.excluded,
+            "encoding": result.encoding, "segments": result.segments, "creditsNeeded": result.credits_needed,
+            "creditsAvailable": result.credits_available,
+        })
+
+
+class ContactConsentView(APIView):
+    @extend_schema(responses={200: ConsentHistoryAnswer}, summary="The contact's consent history (export)")
+    def get(self, request, pk: int):
+        contact, events = contact_consent_history(shop=request.user.shop, contact_id=pk)
+        body = {
+            "contactId": contact.id, "phone": contact.phone, "smsConsent": contact.sms_consent,
+            "optedOutAt": contact.opted_out_at, "events": ConsentEventSerializer(events, many=True).data,
+        }
+        return Response(body)
