@@ -81,3 +81,10 @@ def test_the_consent_history_of_a_contact_is_exported_oldest_first():
     ]
     assert all(e["occurredAt"] for e in body["events"])
     assert api_for(other).get(f"/api/v1/contacts/{contact.id}/consent").status_code == 404
+
+
+def test_a_campaigns_segments_include_the_opt_out_language_from_creation():
+    shop = funded_shop(0, append_opt_out=True)
+    response = api_for(shop).post("/api/v1/campaigns/", {"name": "Sale", "body": "w" * 150}, format="json")
+    assert response.status_code == 201
+    assert Campaign.objects.get(id=response.json()["id"]).segments == 2
