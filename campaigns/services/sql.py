@@ -124,10 +124,10 @@ def batches_create_numbered(*, campaign_id: int, recipients: int, batch_size: in
 def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
     """(id, phone, first_name, last_name, may_message) of the batch's queued recipients, in id order, in one
     query. `may_message` is the send-time consent check: false when the contact has withdrawn consent or
-    opted out since enqueue (a recipient whose contact was deleted keeps the consent it was enqueued with)."""
+    opted out since enqueue, or was deleted (its consent is no longer on record)."""
     sql = """
         SELECT r.id, r.phone, c.first_name, c.last_name,
-               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, c.id IS NULL)
+               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE)
         FROM campaigns_campaignrecipient r
         LEFT JOIN campaigns_contact c ON c.id = r.contact_id
         WHERE r.campaign_id = %s AND r.batch_no = %s AND r.status = 'queued' ORDER BY r.id

@@ -122,3 +122,18 @@ def test_no_opt_out_language_when_the_shop_does_not_ask_for_it():
     batch_send(batch_id=batch.id)
 
     assert bulk_bodies()[0]["messages"][0]["sms"]["text"] == "Sale on"
+
+
+@responses.activate
+def test_a_contact_deleted_after_enqueue_is_not_messaged():
+    shop = funded_shop(100)
+    contacts, campaign, batch = _enqueue(shop, 2)
+    Contact.objects.filter(id=contacts[0].id).delete()
+    mitto_accepts()
+
+    batch_send(batch_id=batch.id)
+
+    assert [m["destination"] for m in bulk_bodies()[0]["messages"]] == [contacts[1].phone]
+    assert CampaignRecipient.objects.get(campaign=campaign, phone=contacts[0].phone).status == "cancelled"
+    shop.refresh_from_db()
+    assert (shop.credits, shop.credits_held) == (99, 0)
