@@ -148,6 +148,10 @@ class CampaignRecipient(models.Model):
     error = models.CharField(max_length=255, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Quiet hours: a held recipient is queued in no batch (batch_no HELD_BATCH_NO) until this time.
+    held_until = models.DateTimeField(null=True, blank=True)
+
+    HELD_BATCH_NO = -1
 
     class Meta:
         constraints = [
@@ -155,6 +159,7 @@ class CampaignRecipient(models.Model):
         ]
         indexes = [
             models.Index(fields=["campaign", "batch_no"], name="recipient_campaign_batch"),
+            models.Index(fields=["held_until"], name="recipient_held_until", condition=Q(held_until__isnull=False)),
             # The recipients list pages by id within a campaign; without it page 1 scans every older row.
             models.Index(fields=["campaign", "id"], name="recipient_campaign_id"),
             models.Index(

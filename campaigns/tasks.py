@@ -8,6 +8,7 @@ import time
 
 from celery import shared_task
 
+from campaigns.services.quiet import held_recipients_release
 from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending import batch_send
 from campaigns.services.unknown import unknown_batches_resolve
@@ -53,3 +54,8 @@ def recover_batches() -> dict | None:
 @shared_task(name="campaigns.resolve_unknown_batches")
 def resolve_unknown_batches() -> dict | None:
     return _periodic("resolve_unknown_batches", unknown_batches_resolve)
+
+
+@shared_task(name="campaigns.release_held_recipients")
+def release_held_recipients() -> dict | None:
+    return _periodic("release_held_recipients", held_recipients_release)

@@ -23,6 +23,7 @@ PERIODIC = (
     ("campaigns.start_scheduled", 15),
     ("campaigns.recover_batches", 30),
     ("campaigns.resolve_unknown_batches", 60),
+    ("campaigns.release_held_recipients", 60),
     ("campaigns.reapply_unmatched_reports", 60),
     ("metrics.reconcile", 300),
 )

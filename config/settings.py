@@ -201,3 +201,7 @@ SEND_STALE_DISPATCH_S = _positive("SEND_STALE_DISPATCH_S", _read("SEND_STALE_DIS
 SEND_SUBMIT_DEADLINE_S = _positive("SEND_SUBMIT_DEADLINE_S", _read("SEND_SUBMIT_DEADLINE_S", env.int, 600))
 SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_REVIEW_S", env.int, 3600))
 ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")
+
+# Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
+# Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
+QUIET_HOURS_ENFORCED = _read("QUIET_HOURS_ENFORCED", env.bool, True)

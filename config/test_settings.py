@@ -15,6 +15,7 @@ os.environ.setdefault("MITTO_TRAFFIC_ACCOUNT_ID", "e8a5e53f-2f0c-4d4b-9a53-3b0d6
 os.environ.setdefault("MITTO_API_BASE", "http://mitto.test")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("STATUS_CACHE_SECONDS", "0")
+os.environ.setdefault("QUIET_HOURS_ENFORCED", "false")
 
 from config.settings import *  # noqa: E402,F403
 

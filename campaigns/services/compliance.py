@@ -8,7 +8,8 @@ from django.db import transaction
 from campaigns.models import Batch, Campaign, Shop
 from campaigns.services import sql
 from campaigns.services.credits import credits_release
-from metrics.services import metrics_apply_transitions
+from campaigns.services.quiet import recipients_hold
+from metrics.services import deltas_for_transitions, metrics_apply
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to opt out"
 OPTED_OUT = "opted_out"
@@ -33,17 +34,22 @@ def campaign_text(*, campaign: Campaign, shop: Shop) -> str:
     return campaign.body + opt_out_suffix(shop)
 
 
-def recipients_cancel_opted_out(*, campaign: Campaign, batch: Batch, ids: list[int]) -> int:
-    """The send-time consent check's outcome: these queued recipients (whose contacts opted out after
-    enqueue) become `cancelled` with error `opted_out`, their held credits released and the counters moved,
-    in one transaction. Returns how many moved (a recipient no longer queued is left alone)."""
-    if not ids:
-        return 0
+def recipients_exclude(
+    *, campaign: Campaign, batch: Batch, opted_out: list[int], held: list[tuple[int, datetime]]
+) -> tuple[int, int]:
+    """What the send-time checks found, in one transaction (lock order: recipients → shop → counters):
+    recipients whose contacts opted out since enqueue become `cancelled` with error `opted_out` and their
+    held credits are released; recipients in quiet hours are held (out of the batch, still queued, counted
+    in `held`). A recipient no longer queued is left alone. Returns (cancelled, held)."""
+    if not opted_out and not held:
+        return 0, 0
     with transaction.atomic():
-        cancelled = sql.recipients_cancel_queued(ids=ids, error=OPTED_OUT)
+        cancelled = sql.recipients_cancel_queued(ids=opted_out, error=OPTED_OUT)
+        moved = recipients_hold(held=held)
         credits_release(
             shop_id=campaign.shop_id, amount=cancelled * campaign.segments, campaign_id=campaign.id,
             batch_id=batch.id, note=OPTED_OUT,
         )
-        metrics_apply_transitions(campaign_id=campaign.id, transitions={("queued", "cancelled"): cancelled})
-    return cancelled
+        deltas = deltas_for_transitions({("queued", "cancelled"): cancelled})
+        metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": moved})
+    return cancelled, moved

@@ -14,7 +14,7 @@ from campaigns.services.credits import campaign_hold_release_remaining, credits_
 from campaigns.services.dispatch import batches_dispatch_on_commit
 from campaigns.services.errors import DomainError
 from metrics.models import CampaignMetrics
-from metrics.services import metrics_apply_transitions
+from metrics.services import deltas_for_transitions, metrics_apply
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ def _refuse(campaign: Campaign, action: str) -> DomainError:
 
 
 def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
-    """Stop every batch not yet submitted: those batches and their queued recipients end `cancelled`, their
+    """Stop every batch not yet submitted: those batches, their queued recipients and the recipients held for
+    quiet hours end `cancelled`, their
     held credits are released and the counters move with them; a batch already being submitted finishes
     normally. 409 once the campaign is completed, cancelled or failed."""
     with transaction.atomic():
@@ -62,15 +63,18 @@ def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
         Batch.objects.filter(campaign_id=campaign.id, status=Batch.Status.QUEUED).update(
             status=Batch.Status.CANCELLED, updated_at=timezone.now()
         )
-        cancelled = CampaignRecipient.objects.filter(
-            campaign_id=campaign.id,
-            status=CampaignRecipient.Status.QUEUED,
+        queued = CampaignRecipient.objects.filter(campaign_id=campaign.id, status=CampaignRecipient.Status.QUEUED)
+        held = queued.filter(batch_no=CampaignRecipient.HELD_BATCH_NO).update(
+            status=CampaignRecipient.Status.CANCELLED
+        )
+        cancelled = held + queued.filter(
             batch_no__in=Batch.objects.filter(campaign_id=campaign.id, status=Batch.Status.CANCELLED).values("number"),
         ).update(status=CampaignRecipient.Status.CANCELLED)
         credits_release(
             shop_id=shop.id, amount=cancelled * campaign.segments, campaign_id=campaign.id, note="cancelled"
         )
-        metrics_apply_transitions(campaign_id=campaign.id, transitions={("queued", "cancelled"): cancelled})
+        deltas = deltas_for_transitions({("queued", "cancelled"): cancelled})
+        metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": -held})
         campaign.status, campaign.finished_at = Campaign.Status.CANCELLED, timezone.now()
         campaign.save(update_fields=["status", "finished_at", "updated_at"])
     logger.info("campaign %s cancelled: %s recipients not sent", campaign.id, cancelled)

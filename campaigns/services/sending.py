@@ -28,7 +28,8 @@ from campaigns.services.batches import (
     batch_requeue,
     retry_delay,
 )
-from campaigns.services.compliance import campaign_text, recipients_cancel_opted_out
+from campaigns.services.compliance import campaign_text, recipients_exclude
+from campaigns.services.quiet import recipients_to_hold
 from campaigns.sms import compile_template
 from messaging import ratelimit
 from messaging.client import OutboundMessage, get_client
@@ -63,21 +64,23 @@ def traffic_account_of(shop) -> str:
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
     """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
     `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
-    since enqueue are cancelled (credits released) and left out."""
-    campaign = batch.campaign
-    template = compile_template(campaign_text(campaign=campaign, shop=campaign.shop))
+    since enqueue are cancelled (credits released) and those in quiet hours held, and both left out."""
+    campaign, shop = batch.campaign, batch.campaign.shop
+    template = compile_template(campaign_text(campaign=campaign, shop=shop))
     rows = sql.batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
-    recipients_cancel_opted_out(
-        campaign=campaign, batch=batch, ids=[row[0] for row in rows if not row[4]]
+    held = recipients_to_hold(shop=shop, rows=[(row[0], row[1], row[5]) for row in rows if row[4]])
+    recipients_exclude(
+        campaign=campaign, batch=batch, opted_out=[row[0] for row in rows if not row[4]], held=held
     )
-    rows = [row for row in rows if row[4]]
-    sender, account = sender_of(campaign), traffic_account_of(campaign.shop)
+    skipped = {rid for rid, _ in held}
+    rows = [row for row in rows if row[4] and row[0] not in skipped]
+    sender, account = sender_of(campaign), traffic_account_of(shop)
     messages = [
         OutboundMessage(
             destination=phone, text=template.render_names(first, last), sender=sender,
             reference=f"r:{rid}", traffic_account_id=account,
         )
-        for rid, phone, first, last, _ in rows
+        for rid, phone, first, last, _, _ in rows
     ]
     return [row[0] for row in rows], messages
 

@@ -104,6 +104,21 @@ def batches_create_counted(*, campaign_id: int, now: datetime) -> int:
         return cursor.rowcount
 
 
+def batches_create_from(*, campaign_id: int, first: int, now: datetime) -> int:
+    """Queued Batch rows for the campaign's queued recipients numbered `first` and above (released ones)."""
+    sql = """
+        INSERT INTO campaigns_batch
+            (campaign_id, number, size, status, attempts, provider_bulk_id, accepted, rejected, error,
+             created_at, updated_at)
+        SELECT campaign_id, batch_no, count(*), 'queued', 0, '', 0, 0, '', %s, %s
+        FROM campaigns_campaignrecipient WHERE campaign_id = %s AND status = 'queued' AND batch_no >= %s
+        GROUP BY campaign_id, batch_no
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, campaign_id, first])
+        return cursor.rowcount
+
+
 def batches_create_numbered(*, campaign_id: int, recipients: int, batch_size: int, now: datetime) -> int:
     """Batch rows 0 … ⌈recipients / batch_size⌉ - 1, all full but the last: right when the recipients were
     numbered 0 … recipients - 1 without gaps (no row of the INSERT was skipped)."""
@@ -122,12 +137,12 @@ def batches_create_numbered(*, campaign_id: int, recipients: int, batch_size: in
 
 
 def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
-    """(id, phone, first_name, last_name, may_message) of the batch's queued recipients, in id order, in one
-    query. `may_message` is the send-time consent check: false when the contact has withdrawn consent or
-    opted out since enqueue, or was deleted (its consent is no longer on record)."""
+    """(id, phone, first_name, last_name, may_message, contact time zone) of the batch's queued recipients,
+    in id order, in one query. `may_message` is the send-time consent check: false when the contact has
+    withdrawn consent or opted out since enqueue, or was deleted (its consent is no longer on record)."""
     sql = """
         SELECT r.id, r.phone, c.first_name, c.last_name,
-               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE)
+               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE), COALESCE(c.timezone, '')
         FROM campaigns_campaignrecipient r
         LEFT JOIN campaigns_contact c ON c.id = r.contact_id
         WHERE r.campaign_id = %s AND r.batch_no = %s AND r.status = 'queued' ORDER BY r.id
