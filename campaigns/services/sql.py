@@ -91,17 +91,9 @@ def recipients_materialise(
 
 
 def batches_create_counted(*, campaign_id: int, now: datetime) -> int:
-    """One queued Batch row per batch number of the campaign's queued recipients, sized by its row count."""
-    sql = """
-        INSERT INTO campaigns_batch
-            (campaign_id, number, size, status, attempts, provider_bulk_id, accepted, rejected, error,
-             created_at, updated_at)
-        SELECT campaign_id, batch_no, count(*), 'queued', 0, '', 0, 0, '', %s, %s
-        FROM campaigns_campaignrecipient WHERE campaign_id = %s AND status = 'queued' GROUP BY campaign_id, batch_no
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now, campaign_id])
-        return cursor.rowcount
+    """One queued Batch row per batch number of the campaign's queued recipients, sized by its row count
+    (recipients held for quiet hours are in no batch)."""
+    return batches_create_from(campaign_id=campaign_id, first=0, now=now)
 
 
 def batches_create_from(*, campaign_id: int, first: int, now: datetime) -> int:
