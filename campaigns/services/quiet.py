@@ -77,6 +77,13 @@ def recipients_hold(*, held: list[tuple[int, datetime]]) -> int:
     UPDATE, in the caller's transaction, which moves the `held` counter by the returned count."""
     if not held:
         return 0
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE campaigns_campaignrecipient SET batch_no = %s, held_until = %s WHERE id = %s"
+                " AND status = 'queued'", [(HELD, until, rid) for rid, until in held],
+            )
+        return CampaignRecipient.objects.filter(id__in=[rid for rid, _ in held], batch_no=HELD).count()
     rows = json.dumps([{"id": rid, "until": until.isoformat()} for rid, until in held])
     sql = """
         UPDATE campaigns_campaignrecipient AS r SET batch_no = %s, held_until = v.until
@@ -107,8 +114,8 @@ _RELEASE_SQL = """
         SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS n FROM campaigns_campaignrecipient
         WHERE campaign_id = %s AND batch_no = %s AND status = 'queued' AND held_until <= %s
     )
-    UPDATE campaigns_campaignrecipient r SET batch_no = %s + due.n, held_until = NULL
-    FROM due WHERE r.id = due.id
+    UPDATE campaigns_campaignrecipient SET batch_no = %s + due.n, held_until = NULL
+    FROM due WHERE campaigns_campaignrecipient.id = due.id
 """
 
 
@@ -125,6 +132,8 @@ def _release_campaign(*, campaign_id: int, at: datetime, batch_size: int) -> int
         with connection.cursor() as cursor:
             cursor.execute(_RELEASE_SQL, [batch_size, campaign_id, HELD, at, base])
             released = cursor.rowcount
+        if released < 0:  # SQLite does not count the rows of an UPDATE inside WITH
+            released = CampaignRecipient.objects.filter(campaign_id=campaign_id, batch_no__gte=base).count()
         if released:
             sql.batches_create_from(campaign_id=campaign_id, first=base, now=timezone.now())
             metrics_apply(campaign_id=campaign_id, deltas={"held": -released})
