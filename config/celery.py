@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("shopsms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["campaigns.webhooks"])
 
 # Which queue each task goes to: (task name prefix, settings attribute naming the queue); others go to
 # CELERY_TASK_DEFAULT_QUEUE or the queue their decorator names.
@@ -22,6 +23,8 @@ PERIODIC = (
     ("campaigns.start_scheduled", 15),
     ("campaigns.recover_batches", 30),
     ("campaigns.resolve_unknown_batches", 60),
+    ("campaigns.reapply_unmatched_reports", 60),
+    ("metrics.reconcile", 300),
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.api import views_campaigns, views_contacts, views_sending, views_shop
+from campaigns.api import views_campaigns, views_contacts, views_sending, views_shop, views_status
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
@@ -9,6 +9,10 @@ urlpatterns = [
     path("contacts/<int:pk>/", views_contacts.ContactDetailView.as_view(), name="contact-detail"),
     path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign-list"),
     path("campaigns/<int:pk>/", views_campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
+    path("campaigns/<int:pk>/status", views_status.CampaignStatusView.as_view(), name="campaign-status"),
+    path(
+        "campaigns/<int:pk>/recipients/", views_status.CampaignRecipientsView.as_view(), name="campaign-recipients"
+    ),
 ]
 
 # The campaign actions (enqueue, cancel, pause, resume, test, status, recipients) add their paths below,
