@@ -2,7 +2,8 @@
 
 On the embedded defaults (no DATABASE_URL / REDIS_URL) everything runs in this process: SQLite, in-process
 tasks, in-process limiter. With a broker configured it starts a real Celery worker for the demo's duration.
-Each run creates a new demo shop, so running it twice is fine.
+Each run creates a new demo shop, so running it twice is fine. After sending, the simulator's delivery
+reports are posted to the DLR webhook, served in this process, and the delivered counts shown.
 """
 
 import json
@@ -18,7 +19,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.test.utils import override_settings
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, Shop
@@ -28,23 +28,21 @@ from campaigns.services.errors import DomainError
 from config.celery import app
 from messaging.simulator import MittoSimulator
 from metrics.models import CampaignMetrics
+from metrics.services import COUNTERS
+from metrics.status import status_payload
 
 DEMO_KEY = "demo-mitto-key"
 DEMO_ACCOUNT = "d3m0d3m0-0000-4000-8000-000000000001"
 DLR_PATH = "/webhooks/mitto/dlr"
+REPORTS_HELD_MS = 3_600_000
 FIRST_NAMES = ("Maria", "Nikos", "Eleni", "Giorgos", "Anna", "Kostas", "Sofia", "Dimitris")
 
 
-def status_payload(campaign: Campaign) -> dict:
-    """The campaign's status in the shape of GET /api/v1/campaigns/{id}/status, from its counters."""
-    m = CampaignMetrics.objects.get(campaign=campaign)
-    processed = m.sent + m.failed
-    return {
-        "campaign": {"id": campaign.id, "name": campaign.name, "status": campaign.status, "total": m.total,
-                     "sent": m.sent, "delivered": m.delivered, "failed": m.failed, "processed": processed},
-        "metrics": {"queued": m.queued, "success": m.sent, "delivered": m.delivered, "processed": processed,
-                    "failed": m.failed},
-    }
+def demo_status(campaign: Campaign) -> dict:
+    """The campaign's status exactly as GET /api/v1/campaigns/{id}/status answers it."""
+    counters = CampaignMetrics.objects.filter(campaign=campaign).values(*COUNTERS).first()
+    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
+                          counters=counters)
 
 
 def _contacts(shop: Shop, count: int) -> None:
@@ -76,11 +74,22 @@ class Command(BaseCommand):
     def handle(self, *args, contacts: int, batch_size: int, **options):
         for name in ("celery", "kombu"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        with MittoSimulator(api_key=DEMO_KEY, seed=7) as simulator, override_settings(
-            MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
-            MITTO_WEBHOOK_SECRET=settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16),
-        ):
-            self._run(simulator, contacts)
+        secret = settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16)
+        webhook = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
+        threading.Thread(target=webhook.serve_forever, daemon=True).start()
+        reports = {  # held back while sending, then flushed to our DLR webhook
+            "dlr_url": f"http://127.0.0.1:{webhook.server_port}{DLR_PATH}", "dlr_token": secret,
+            "dlr_delay_ms": REPORTS_HELD_MS, "dlr_delivered_share": 0.97,
+        }
+        try:
+            with MittoSimulator(api_key=DEMO_KEY, seed=7, **reports) as simulator, override_settings(
+                MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, MITTO_WEBHOOK_SECRET=secret,
+                SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
+            ):
+                self._run(simulator, contacts)
+        finally:
+            webhook.shutdown()
+            webhook.server_close()
 
     def _run(self, simulator: MittoSimulator, contacts: int) -> None:
         eager = bool(app.conf.task_always_eager)
@@ -95,7 +104,7 @@ class Command(BaseCommand):
                 worker.stop()
         campaign.refresh_from_db()
         shop.refresh_from_db()
-        self._say(json.dumps(status_payload(campaign), indent=2))
+        self._say(json.dumps(demo_status(campaign), indent=2))
         self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
                   f"(balance {shop.credits}, still held {shop.credits_held}).")
         self._delivery_reports(simulator, campaign)
@@ -163,21 +172,10 @@ class Command(BaseCommand):
         sys.stdout.write("\n")
 
     def _delivery_reports(self, simulator: MittoSimulator, campaign: Campaign) -> None:
-        """Hook: have the simulator post its delivery reports to our DLR webhook, served by a small WSGI
-        server in this process, then show the delivered counts. Skipped until the webhook is installed."""
-        try:
-            resolve(DLR_PATH)
-        except Resolver404:
-            self._say("Delivery reports: the DLR webhook is not installed in this build; skipped.")
-            return
-        server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            simulator.configure(dlr_url=f"http://127.0.0.1:{server.server_port}{DLR_PATH}",
-                                dlr_token=settings.MITTO_WEBHOOK_SECRET, dlr_delivered_share=0.97)
-            reported = simulator.flush_reports()
-        finally:
-            server.shutdown()
+        """The simulator held its delivery reports back: post them all now to our DLR webhook (served by a
+        small WSGI server in this process, as Mitto would call it) and show the delivered counts."""
+        reported = simulator.flush_reports()
         m = CampaignMetrics.objects.get(campaign=campaign)
-        self._say(f"Delivery reports: {reported} applied; delivered {m.delivered}, failed {m.failed}.")
-        self._say(json.dumps(status_payload(campaign), indent=2))
+        self._say(f"Delivery reports: {reported} posted to the webhook; delivered {m.delivered}, failed {m.failed}.")
+        campaign.refresh_from_db()
+        self._say(json.dumps(demo_status(campaign), indent=2))
