@@ -15,8 +15,7 @@ urlpatterns = [
     ),
 ]
 
-# The campaign actions (enqueue, cancel, pause, resume, test, status, recipients) add their paths below,
-# each from its own view module: `campaigns/<int:pk>/<action>`.
+# The campaign actions, each from its own view module.
 urlpatterns += [
     path("campaigns/<int:pk>/enqueue", views_sending.EnqueueView.as_view(), name="campaign-enqueue"),
     path("campaigns/<int:pk>/cancel", views_sending.CancelView.as_view(), name="campaign-cancel"),

@@ -217,7 +217,7 @@ def test_a_test_send_renders_sends_one_message_and_debits_its_segments(settings)
     ("case", "expected"),
     [
         ("insufficient_credits", (402, "insufficient_credits")),
-        ("invalid_phone", (400, "validation_error")),
+        ("invalid_phone", (400, "invalid_phone")),
         ("missing_phone", (400, "validation_error")),
         ("provider_5xx", (502, "provider_error")),
         ("provider_rejects", (502, "provider_error")),
@@ -280,7 +280,8 @@ def test_task_names_routes_and_beat_schedule_are_stable(settings):
             "campaigns.resolve_unknown_batches"} <= names
     assert app.amqp.router.route({}, "campaigns.send_batch")["queue"].name == settings.CELERY_QUEUE_SEND
     schedule = app.conf.beat_schedule
-    assert {entry["task"] for entry in schedule.values()} >= {
-        "campaigns.start_scheduled", "campaigns.recover_batches", "campaigns.resolve_unknown_batches"
+    assert {entry["task"] for entry in schedule.values()} == {
+        "campaigns.start_scheduled", "campaigns.recover_batches", "campaigns.resolve_unknown_batches",
+        "campaigns.reapply_unmatched_reports", "metrics.reconcile",
     }
     assert {entry["options"]["queue"] for entry in schedule.values()} == {settings.CELERY_QUEUE_PERIODIC}

@@ -2,8 +2,7 @@
 
 On the embedded defaults (no DATABASE_URL / REDIS_URL) everything runs in this process: SQLite, in-process
 tasks, in-process limiter. With a broker configured it starts a real Celery worker for the demo's duration.
-Each run creates a new demo shop, so running it twice is fine. After sending, the simulator's delivery
-reports are posted to the DLR webhook, served in this process, and the delivered counts shown.
+Each run creates a new demo shop, so running it twice is fine.
 """
 
 import json
@@ -34,7 +33,6 @@ from metrics.status import status_payload
 DEMO_KEY = "demo-mitto-key"
 DEMO_ACCOUNT = "d3m0d3m0-0000-4000-8000-000000000001"
 DLR_PATH = "/webhooks/mitto/dlr"
-REPORTS_HELD_MS = 3_600_000
 FIRST_NAMES = ("Maria", "Nikos", "Eleni", "Giorgos", "Anna", "Kostas", "Sofia", "Dimitris")
 
 
@@ -74,28 +72,18 @@ class Command(BaseCommand):
     def handle(self, *args, contacts: int, batch_size: int, **options):
         for name in ("celery", "kombu"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        secret = settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16)
-        webhook = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
-        threading.Thread(target=webhook.serve_forever, daemon=True).start()
-        reports = {  # held back while sending, then flushed to our DLR webhook
-            "dlr_url": f"http://127.0.0.1:{webhook.server_port}{DLR_PATH}", "dlr_token": secret,
-            "dlr_delay_ms": REPORTS_HELD_MS, "dlr_delivered_share": 0.97,
-        }
-        try:
-            with MittoSimulator(api_key=DEMO_KEY, seed=7, **reports) as simulator, override_settings(
-                MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, MITTO_WEBHOOK_SECRET=secret,
-                SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
-            ):
-                self._run(simulator, contacts)
-        finally:
-            webhook.shutdown()
-            webhook.server_close()
+        with MittoSimulator(api_key=DEMO_KEY, seed=7) as simulator, override_settings(
+            MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
+            MITTO_WEBHOOK_SECRET=settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16),
+        ):
+            self._run(simulator, contacts)
 
     def _run(self, simulator: MittoSimulator, contacts: int) -> None:
         eager = bool(app.conf.task_always_eager)
         shop, campaign = self._prepare(contacts)
         self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
                   f"database {connection.vendor}.")
+        webhook = self._webhook_server(simulator)
         worker = None if eager else self._worker(simulator)
         try:
             self._send(shop, campaign, eager)
@@ -107,7 +95,10 @@ class Command(BaseCommand):
         self._say(json.dumps(demo_status(campaign), indent=2))
         self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
                   f"(balance {shop.credits}, still held {shop.credits_held}).")
-        self._delivery_reports(simulator, campaign)
+        try:
+            self._delivery_reports(simulator, campaign)
+        finally:
+            webhook.shutdown()
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
@@ -171,11 +162,20 @@ class Command(BaseCommand):
             time.sleep(0.1)
         sys.stdout.write("\n")
 
+    def _webhook_server(self, simulator: MittoSimulator):
+        """Serve our DLR webhook in this process and point the simulator's delivery reports at it. The
+        reports are held back (a long delay) until `_delivery_reports` flushes them after sending."""
+        server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        simulator.configure(dlr_url=f"http://127.0.0.1:{server.server_port}{DLR_PATH}",
+                            dlr_token=settings.MITTO_WEBHOOK_SECRET, dlr_delivered_share=0.97,
+                            dlr_delay_ms=3_600_000)
+        return server
+
     def _delivery_reports(self, simulator: MittoSimulator, campaign: Campaign) -> None:
-        """The simulator held its delivery reports back: post them all now to our DLR webhook (served by a
-        small WSGI server in this process, as Mitto would call it) and show the delivered counts."""
+        """Post the simulator's delivery reports to our webhook, then show the delivered counts."""
         reported = simulator.flush_reports()
-        m = CampaignMetrics.objects.get(campaign=campaign)
-        self._say(f"Delivery reports: {reported} posted to the webhook; delivered {m.delivered}, failed {m.failed}.")
         campaign.refresh_from_db()
+        m = CampaignMetrics.objects.get(campaign=campaign)
+        self._say(f"Delivery reports: {reported} posted to {DLR_PATH}; delivered {m.delivered}, failed {m.failed}.")
         self._say(json.dumps(demo_status(campaign), indent=2))
