@@ -20,6 +20,14 @@ def merchant_shop(request) -> Shop | None:
     return Shop.objects.filter(id=shop_id).first() if shop_id else None
 
 
+def shop_lookup(model, shop_id: int) -> dict:
+    """The filter keeping `model`'s rows of one shop (through its campaign when it has no shop of its own)."""
+    if model is Shop:
+        return {"id": shop_id}
+    names = {f.name for f in model._meta.get_fields()}
+    return {"shop_id": shop_id} if "shop" in names else {"campaign__shop_id": shop_id}
+
+
 class CappedCountPaginator(Paginator):
     """Counts at most CAP rows (a bounded subquery), so a million-row list never runs a full COUNT(*)."""
 
@@ -37,8 +45,7 @@ class ScopedFilter(admin.RelatedFieldListFilter):
         shop_id = merchant_shop_id(request)
         if shop_id is None:
             return super().field_choices(field, request, model_admin)
-        limit = {"id": shop_id} if field.related_model is Shop else {"shop_id": shop_id}
-        return field.get_choices(include_blank=False, limit_choices_to=limit)
+        return field.get_choices(include_blank=False, limit_choices_to=shop_lookup(field.related_model, shop_id))
 
 
 class ShopScopedAdmin(admin.ModelAdmin):
@@ -60,7 +67,7 @@ class ShopScopedAdmin(admin.ModelAdmin):
         shop_id = merchant_shop_id(request)
         if shop_id is not None:
             model = db_field.related_model
-            kwargs["queryset"] = model.objects.filter(**({"id": shop_id} if model is Shop else {"shop_id": shop_id}))
+            kwargs["queryset"] = model.objects.filter(**shop_lookup(model, shop_id))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_filter(self, request):
@@ -74,6 +81,12 @@ class ShopScopedAdmin(admin.ModelAdmin):
         if merchant_shop_id(request) is None:
             return display
         return [f for f in display if f not in self.superuser_only_fields]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if merchant_shop_id(request) is None:
+            return fields
+        return [f for f in fields if f not in self.superuser_only_fields]
 
     def get_exclude(self, request, obj=None):
         if merchant_shop_id(request) is None:
