@@ -6,7 +6,14 @@ from django.contrib.messages import get_messages
 
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.tests.admin_helpers import change, changelist, merchant_client
-from campaigns.tests.send_helpers import SEND_URL, add_contacts, bulk_bodies, funded_shop, mitto_accepts, sending_campaign
+from campaigns.tests.send_helpers import (
+    SEND_URL,
+    add_contacts,
+    bulk_bodies,
+    funded_shop,
+    mitto_accepts,
+    sending_campaign,
+)
 from metrics.models import CampaignMetrics
 
 pytestmark = pytest.mark.django_db

@@ -43,7 +43,7 @@ def test_a_merchant_cannot_import_into_another_shop():
 
 
 def test_superuser_imports_into_the_shop_chosen():
-    shop_a, shop_b = ShopFactory(), ShopFactory()
+    _, shop_b = ShopFactory(), ShopFactory()
     upload(superuser_client(), shop_b, "phone,sms_consent\n+306944444444,true\n")
     assert list(Contact.objects.values_list("shop_id", "phone")) == [(shop_b.id, "+306944444444")]
 
