@@ -16,24 +16,20 @@ def _each(request, queryset, label, call, success):
         run_service(request, f"{label} “{campaign}”", lambda c=campaign: call(shop=c.shop, campaign_id=c.id), success)
 
 
-@admin.action(description="Send now", permissions=["change"])
-def send_now(modeladmin, request, queryset):
-    _each(request, queryset, "Send", campaign_enqueue, "enqueued; sending has started.")
+def _service_action(name: str, description: str, label: str, service, success: str):
+    """A changelist action running `service(shop=, campaign_id=)` on each selected campaign."""
+
+    def action(modeladmin, request, queryset):
+        _each(request, queryset, label, service, success)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=["change"])(action)
 
 
-@admin.action(description="Pause sending", permissions=["change"])
-def pause(modeladmin, request, queryset):
-    _each(request, queryset, "Pause", campaign_pause, "paused.")
-
-
-@admin.action(description="Resume sending", permissions=["change"])
-def resume(modeladmin, request, queryset):
-    _each(request, queryset, "Resume", campaign_resume, "resumed.")
-
-
-@admin.action(description="Cancel", permissions=["change"])
-def cancel(modeladmin, request, queryset):
-    _each(request, queryset, "Cancel", campaign_cancel, "cancelled.")
+send_now = _service_action("send_now", "Send now", "Send", campaign_enqueue, "enqueued; sending has started.")
+pause = _service_action("pause", "Pause sending", "Pause", campaign_pause, "paused.")
+resume = _service_action("resume", "Resume sending", "Resume", campaign_resume, "resumed.")
+cancel = _service_action("cancel", "Cancel", "Cancel", campaign_cancel, "cancelled.")
 
 
 @admin.action(description="Duplicate as a new draft", permissions=["add"])

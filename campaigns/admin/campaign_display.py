@@ -1,6 +1,6 @@
 """What the campaign pages show: the progress bar, the counters, the message preview and the cost."""
 
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
 from campaigns.services import sql
@@ -44,10 +44,10 @@ def counters_table(counters: dict) -> str:
     return format_html(
         '<div id="sms-counters">{}{}</div>',
         progress_bar(counters),
-        format_html("<table>{}</table>", format_html("".join(
-            str(format_html('<tr><th>{}</th><td data-counter="{}">{}</td></tr>', name, name, value))
-            for name, value in metrics.items()
-        ))),
+        format_html("<table>{}</table>", format_html_join(
+            "", '<tr><th>{}</th><td data-counter="{}">{}</td></tr>',
+            ((name, name, value) for name, value in metrics.items()),
+        )),
     )
 
 

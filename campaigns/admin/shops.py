@@ -6,11 +6,8 @@ from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin, ScopedF
 from campaigns.models import CreditTransaction, Shop, ShopMembership
 
 
-@admin.register(Shop)
-class ShopAdmin(ShopScopedAdmin):
-    shop_path = "id"
-    list_display = ("domain", "name", "credits", "credits_held", "is_active")
-    search_fields = ("domain", "name")
+class SuperuserWrites:
+    """Only a superuser adds, changes or deletes; merchants may at most view."""
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -20,6 +17,13 @@ class ShopAdmin(ShopScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(Shop)
+class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
+    shop_path = "id"
+    list_display = ("domain", "name", "credits", "credits_held", "is_active")
+    search_fields = ("domain", "name")
 
 
 @admin.register(CreditTransaction)
@@ -33,7 +37,7 @@ class CreditTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ShopMembership)
-class ShopMembershipAdmin(admin.ModelAdmin):
+class ShopMembershipAdmin(SuperuserWrites, admin.ModelAdmin):
     list_display = ("user", "shop", "created_at")
     autocomplete_fields = ("shop",)
 
@@ -41,13 +45,4 @@ class ShopMembershipAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

@@ -19,11 +19,6 @@ from metrics.models import CampaignMetrics
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def no_dispatch(monkeypatch):
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
-
-
 def act(client, action, campaign, **extra):
     return client.post(changelist("campaign"), {"action": action, "_selected_action": [campaign.id], **extra},
                        follow=True)

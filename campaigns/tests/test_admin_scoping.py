@@ -9,9 +9,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_shops(monkeypatch):
+def two_shops(no_dispatch):
     """Shops A and B, each with a contact, an enqueued campaign (so recipients) and ledger rows."""
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
     shops = []
     for name in ("alpha", "beta"):
         shop = funded_shop(1000, domain=f"{name}.myshopify.com")
