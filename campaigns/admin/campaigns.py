@@ -51,7 +51,7 @@ class CampaignAdmin(ShopScopedAdmin):
 
     @admin.display(description="progress")
     def progress(self, obj):
-        return display.progress_bar(display.counters_of(obj))
+        return display.progress_bar(display.counters_of(obj, fresh=False))
 
     @admin.display(description="counters")
     def live_counters(self, obj):

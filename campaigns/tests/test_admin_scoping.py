@@ -122,3 +122,17 @@ def test_merchant_cannot_change_ledger_or_shop(two_shops):
     assert client.post(change("shop", shop_a.id), {"credits": 10**9}).status_code == 403
     shop_a.refresh_from_db()
     assert shop_a.credits < 10**9
+
+
+def test_list_pages_never_count_every_row(two_shops):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = merchant_client(two_shops[0])
+    for model in ("campaignrecipient", "credittransaction", "campaign", "contact"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(changelist(model)).status_code == 200
+        counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+        if model in ("campaignrecipient", "credittransaction"):
+            assert counts and all("LIMIT" in sql.upper() for sql in counts)
+        assert len(queries) < 20
