@@ -135,3 +135,29 @@ def test_detail_shows_preview_encoding_segments_and_estimated_cost():
     page = merchant_client(shop).get(change("campaign", campaign.id)).content.decode()
     assert "Γειά Alex" in page and "UCS-2" in page
     assert "8 credits (4 eligible contacts now × 2 segment(s))" in page
+
+
+def _form(campaign, **fields):
+    return {"name": campaign.name, "body": campaign.body, "sender": "", "audience": "{}",
+            "scheduled_at_0": "", "scheduled_at_1": "", **fields}
+
+
+def test_scheduling_through_the_form_uses_campaign_update():
+    shop = funded_shop(100)
+    campaign = sending_campaign(shop)
+    response = merchant_client(shop).post(change("campaign", campaign.id),
+                                          _form(campaign, scheduled_at_0="2999-01-01", scheduled_at_1="10:00:00"))
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SCHEDULED and campaign.scheduled_at.year == 2999
+
+
+def test_a_refused_change_shows_the_reason_and_saves_nothing():
+    shop = funded_shop(100)
+    campaign = sending_campaign(shop, body="Hi")
+    response = merchant_client(shop).post(change("campaign", campaign.id), _form(campaign, body="Hi {{ coupon }}"),
+                                          follow=True)
+    shown = texts(response)
+    assert any("invalid_body" in t for t in shown) and not any("successfully" in t for t in shown)
+    campaign.refresh_from_db()
+    assert campaign.body == "Hi"
