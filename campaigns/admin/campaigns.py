@@ -12,6 +12,7 @@ from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin
 from campaigns.models import Campaign
 from campaigns.services.campaigns import campaign_create, campaign_update
+from campaigns.sms import BodyError, measure_body
 
 EDITED_FIELDS = ("name", "body", "sender", "audience", "scheduled_at")
 
@@ -36,7 +37,7 @@ class CampaignAdmin(ShopScopedAdmin):
                        "enqueued_at", "finished_at")
 
     class Media:
-        js = ("campaigns/admin_progress.js",)
+        js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metrics", "shop")
@@ -100,8 +101,20 @@ class CampaignAdmin(ShopScopedAdmin):
         super().message_user(request, message, level, *args, **kwargs)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.status_view)
-        return [path("<int:campaign_id>/status/", view, name="campaigns_campaign_status"), *super().get_urls()]
+        status, measure = self.admin_site.admin_view(self.status_view), self.admin_site.admin_view(self.measure_view)
+        return [
+            path("<int:campaign_id>/status/", status, name="campaigns_campaign_status"),
+            path("measure/", measure, name="campaigns_campaign_measure"),
+            *super().get_urls(),
+        ]
+
+    def measure_view(self, request):
+        """Encoding and segments of the body being typed, measured as the services measure it."""
+        try:
+            size = measure_body(request.GET.get("body", ""))
+        except BodyError as exc:
+            return JsonResponse({"error": str(exc)})
+        return JsonResponse({"encoding": size.encoding, "segments": size.segments})
 
     def status_view(self, request, campaign_id):
         """The counters as JSON for the detail page's refresh; another shop's campaign is not found."""

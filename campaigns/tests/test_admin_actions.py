@@ -161,3 +161,10 @@ def test_a_refused_change_shows_the_reason_and_saves_nothing():
     assert any("invalid_body" in t for t in shown) and not any("successfully" in t for t in shown)
     campaign.refresh_from_db()
     assert campaign.body == "Hi"
+
+
+def test_the_measure_view_counts_segments_as_the_services_do():
+    client = merchant_client(funded_shop(1))
+    assert client.get("/admin/campaigns/campaign/measure/", {"body": "x" * 161}).json() == {
+        "encoding": "GSM-7", "segments": 2}
+    assert "error" in client.get("/admin/campaigns/campaign/measure/", {"body": "{{ coupon }}"}).json()
