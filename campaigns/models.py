@@ -205,7 +205,8 @@ class CreditTransaction(models.Model):
     """The credit ledger. `delta` moves free credits, `held_delta` moves held ones; the shop's two balances
     always equal the sums of these columns.
 
-    topup: (+n, 0); hold: (-n, +n); release: (+n, -n); debit of held credits: (0, -n); direct debit: (-n, 0).
+    topup: (+n, 0); hold: (-n, +n); release: (+n, -n); debit of held credits: (0, -n); direct debit: (-n, 0);
+    refund of a message the provider accepted and then reported failed: (+n, 0).
     """
 
     class Kind(models.TextChoices):
@@ -213,6 +214,7 @@ class CreditTransaction(models.Model):
         HOLD = "hold"
         RELEASE = "release"
         DEBIT = "debit"
+        REFUND = "refund"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="credit_transactions")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -30,7 +30,7 @@ class UnmatchedReport(models.Model):
     """
 
     message_id = models.CharField(max_length=64, db_index=True)
-    reference = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(max_length=64, blank=True, db_index=True)
     outcome = models.CharField(max_length=10, blank=True)
     error = models.CharField(max_length=255, blank=True)
     reported_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from campaigns.api.schema import BODY_ERRORS, error_responses
 from campaigns.services.enqueue import campaign_enqueue
 from campaigns.services.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.one_off import campaign_test_send
@@ -50,7 +51,10 @@ class TestSendAnswer(serializers.Serializer):
 class EnqueueView(APIView):
     throttle_classes = [EnqueueThrottle]
 
-    @extend_schema(request=None, responses={202: EnqueueAnswer}, summary="Queue a draft or scheduled campaign")
+    @extend_schema(
+        request=None, responses={202: EnqueueAnswer, **error_responses(400, 402, 403, 404, 409, 429)},
+        summary="Materialise the recipients and queue the batches of a draft or scheduled campaign",
+    )
     def post(self, request, pk: int):
         result = campaign_enqueue(shop=request.user.shop, campaign_id=pk)
         body = {"ok": True, "created": result.created, "enqueuedJobs": result.batches, "campaignId": pk}
@@ -60,7 +64,7 @@ class EnqueueView(APIView):
 class _StatusChangeView(APIView):
     service = None
 
-    @extend_schema(request=None, responses={200: StatusAnswer})
+    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(404, 409)})
     def post(self, request, pk: int):
         campaign = type(self).service(shop=request.user.shop, campaign_id=pk)
         return Response({"ok": True, "status": campaign.status})
@@ -79,7 +83,11 @@ class ResumeView(_StatusChangeView):
 
 
 class TestSendView(APIView):
-    @extend_schema(request=TestSendSerializer, responses={200: TestSendAnswer}, summary="Send a test message now")
+    @extend_schema(
+        request=TestSendSerializer,
+        responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 429, 502)},
+        summary="Send the campaign's text (placeholders empty) to one number now",
+    )
     def post(self, request, pk: int):
         serializer = TestSendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

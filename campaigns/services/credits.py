@@ -2,12 +2,15 @@
 in the caller's transaction, so the balances always equal the ledger's sums and never go below zero.
 
 Kinds (delta moves free credits, held_delta held ones): topup (+n, 0), hold (-n, +n), release (+n, -n),
-debit of held credits (0, -n), direct debit (-n, 0).
+debit of held credits (0, -n), direct debit (-n, 0), refund of a message reported failed after it was
+accepted and debited (+n, 0): a merchant never pays for a failed message.
 """
+
+from collections import Counter
 
 from django.db.models import F, Sum
 
-from campaigns.models import CreditTransaction, Shop
+from campaigns.models import Campaign, CreditTransaction, Shop
 from campaigns.services.errors import DomainError
 
 Kind = CreditTransaction.Kind
@@ -76,6 +79,19 @@ def credits_debit_held(
 def credits_debit(*, shop_id: int, amount: int, note: str = "") -> None:
     """Spend `amount` free credits at once (a message outside campaigns)."""
     _move(shop_id=shop_id, kind=Kind.DEBIT, delta=-amount, held_delta=0, note=note)
+
+
+def credits_refund_failed(*, failed_by_campaign: Counter) -> int:
+    """Give back the credits of messages that were debited on acceptance and then reported failed:
+    `failed_by_campaign` maps campaign id → such messages. In the caller's transaction; returns the credits."""
+    refunded = 0
+    campaigns = Campaign.objects.filter(id__in=list(failed_by_campaign)).values_list("id", "shop_id", "segments")
+    for campaign_id, shop_id, segments in sorted(campaigns, key=lambda row: row[1]):
+        amount = failed_by_campaign[campaign_id] * segments
+        _move(shop_id=shop_id, kind=Kind.REFUND, delta=amount, held_delta=0, campaign_id=campaign_id,
+              note="failed after acceptance")
+        refunded += amount
+    return refunded
 
 
 def campaign_hold_remaining(*, campaign_id: int) -> int:

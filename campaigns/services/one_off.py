@@ -2,11 +2,12 @@
 
 import logging
 
-import phonenumbers
 import redis
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from campaigns.models import Campaign, Shop
+from campaigns.phones import PhoneError, phone_normalise
 from campaigns.services.credits import credits_debit_held, credits_hold, credits_release, shop_lock
 from campaigns.services.errors import DomainError
 from campaigns.services.sending import sender_of, traffic_account_of
@@ -19,24 +20,16 @@ from messaging.models import MessageLog
 logger = logging.getLogger(__name__)
 
 
-def phone_normalise(phone: str, region: str) -> str:
-    """E.164 form of `phone` (read in `region` when it has no country code); DomainError when invalid."""
-    try:
-        number = phonenumbers.parse(phone, region or None)
-    except phonenumbers.NumberParseException as exc:
-        raise DomainError("invalid_phone", f"{phone!r} is not a phone number.") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise DomainError("invalid_phone", f"{phone!r} is not a valid phone number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _prepared(*, shop: Shop, campaign_id: int, phone: str) -> tuple[Campaign, OutboundMessage, int]:
     campaign = Campaign.objects.select_related("shop").filter(id=campaign_id, shop_id=shop.id).first()
     if campaign is None:
         raise DomainError("not_found", "No such campaign.")
     if not campaign.shop.is_active:
         raise DomainError("shop_inactive", "The shop is suspended.")
-    destination = phone_normalise(phone, campaign.shop.default_region)
+    try:
+        destination = phone_normalise(phone, region=campaign.shop.default_region)
+    except PhoneError as exc:
+        raise ValidationError({"phone": [str(exc)]}) from exc
     try:
         text = compile_template(campaign.body).render_names("", "")
     except BodyError as exc:

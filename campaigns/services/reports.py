@@ -8,6 +8,7 @@ reference.
 """
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from campaigns.services import reports_sql
+from campaigns.services.credits import credits_refund_failed
 from messaging.models import UnmatchedReport
 
 logger = logging.getLogger(__name__)
@@ -114,11 +116,19 @@ def _apply(collapsed: dict[str, Report]) -> tuple[int, int]:
     finals = [report for report in collapsed.values() if report.outcome in FINAL_OUTCOMES]
     with transaction.atomic():
         changed = reports_sql.recipients_report(finals, now=timezone.now())
+        _refund_failed(changed)
         unknown = 0
         if len(changed) < len(collapsed):
             moved = {message_id for _campaign_id, _status, message_id in changed}
             unknown = _store_unmatched([r for r in collapsed.values() if r.message_id not in moved])
     return len(changed), unknown
+
+
+def _refund_failed(changed: Sequence[tuple[int, str, str]]) -> None:
+    """Messages moved `sent → failed` were debited when Mitto accepted them: refund them in this transaction."""
+    failed = Counter(campaign_id for campaign_id, status, _message_id in changed if status == "failed")
+    if failed:
+        credits_refund_failed(failed_by_campaign=failed)
 
 
 def retry_on_deadlock(work: Callable[[], T], *, attempts: int = DEADLOCK_ATTEMPTS) -> T:
@@ -166,6 +176,7 @@ def _reapply(now: datetime) -> tuple[int, int]:
         stored = [_StoredReport(*row[1:]) for row in rows]
         finals = [r for r in collapse_reports(stored).values() if r.outcome in FINAL_OUTCOMES]
         changed = reports_sql.recipients_report(finals, now=now)
+        _refund_failed(changed)
         UnmatchedReport.objects.filter(id__in=[row[0] for row in rows]).delete()
     return len(rows), len(changed)
 

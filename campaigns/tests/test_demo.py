@@ -21,3 +21,5 @@ def test_make_demo_sends_a_campaign_to_completion_on_the_embedded_defaults(tmp_p
         assert '"status": "completed"' in demo.stdout
         assert '"queued": 0' in demo.stdout
         assert "Credits used:" in demo.stdout
+        reports = demo.stdout.split("Delivery reports:")[1]  # applied through the DLR webhook
+        assert '"delivered": 0,' not in reports and '"status": "completed"' in reports

@@ -217,7 +217,7 @@ def test_a_test_send_renders_sends_one_message_and_debits_its_segments(settings)
     ("case", "expected"),
     [
         ("insufficient_credits", (402, "insufficient_credits")),
-        ("invalid_phone", (400, "invalid_phone")),
+        ("invalid_phone", (400, "validation_error")),
         ("missing_phone", (400, "validation_error")),
         ("provider_5xx", (502, "provider_error")),
         ("provider_rejects", (502, "provider_error")),

@@ -18,7 +18,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.test.utils import override_settings
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, Shop
@@ -28,6 +27,8 @@ from campaigns.services.errors import DomainError
 from config.celery import app
 from messaging.simulator import MittoSimulator
 from metrics.models import CampaignMetrics
+from metrics.services import COUNTERS
+from metrics.status import status_payload
 
 DEMO_KEY = "demo-mitto-key"
 DEMO_ACCOUNT = "d3m0d3m0-0000-4000-8000-000000000001"
@@ -35,16 +36,11 @@ DLR_PATH = "/webhooks/mitto/dlr"
 FIRST_NAMES = ("Maria", "Nikos", "Eleni", "Giorgos", "Anna", "Kostas", "Sofia", "Dimitris")
 
 
-def status_payload(campaign: Campaign) -> dict:
-    """The campaign's status in the shape of GET /api/v1/campaigns/{id}/status, from its counters."""
-    m = CampaignMetrics.objects.get(campaign=campaign)
-    processed = m.sent + m.failed
-    return {
-        "campaign": {"id": campaign.id, "name": campaign.name, "status": campaign.status, "total": m.total,
-                     "sent": m.sent, "delivered": m.delivered, "failed": m.failed, "processed": processed},
-        "metrics": {"queued": m.queued, "success": m.sent, "delivered": m.delivered, "processed": processed,
-                    "failed": m.failed},
-    }
+def demo_status(campaign: Campaign) -> dict:
+    """The campaign's status exactly as GET /api/v1/campaigns/{id}/status answers it."""
+    counters = CampaignMetrics.objects.filter(campaign=campaign).values(*COUNTERS).first()
+    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
+                          counters=counters)
 
 
 def _contacts(shop: Shop, count: int) -> None:
@@ -87,6 +83,7 @@ class Command(BaseCommand):
         shop, campaign = self._prepare(contacts)
         self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
                   f"database {connection.vendor}.")
+        webhook = self._webhook_server(simulator)
         worker = None if eager else self._worker(simulator)
         try:
             self._send(shop, campaign, eager)
@@ -95,10 +92,13 @@ class Command(BaseCommand):
                 worker.stop()
         campaign.refresh_from_db()
         shop.refresh_from_db()
-        self._say(json.dumps(status_payload(campaign), indent=2))
+        self._say(json.dumps(demo_status(campaign), indent=2))
         self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
                   f"(balance {shop.credits}, still held {shop.credits_held}).")
-        self._delivery_reports(simulator, campaign)
+        try:
+            self._delivery_reports(simulator, campaign)
+        finally:
+            webhook.shutdown()
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
@@ -162,22 +162,20 @@ class Command(BaseCommand):
             time.sleep(0.1)
         sys.stdout.write("\n")
 
-    def _delivery_reports(self, simulator: MittoSimulator, campaign: Campaign) -> None:
-        """Hook: have the simulator post its delivery reports to our DLR webhook, served by a small WSGI
-        server in this process, then show the delivered counts. Skipped until the webhook is installed."""
-        try:
-            resolve(DLR_PATH)
-        except Resolver404:
-            self._say("Delivery reports: the DLR webhook is not installed in this build; skipped.")
-            return
+    def _webhook_server(self, simulator: MittoSimulator):
+        """Serve our DLR webhook in this process and point the simulator's delivery reports at it. The
+        reports are held back (a long delay) until `_delivery_reports` flushes them after sending."""
         server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            simulator.configure(dlr_url=f"http://127.0.0.1:{server.server_port}{DLR_PATH}",
-                                dlr_token=settings.MITTO_WEBHOOK_SECRET, dlr_delivered_share=0.97)
-            reported = simulator.flush_reports()
-        finally:
-            server.shutdown()
+        simulator.configure(dlr_url=f"http://127.0.0.1:{server.server_port}{DLR_PATH}",
+                            dlr_token=settings.MITTO_WEBHOOK_SECRET, dlr_delivered_share=0.97,
+                            dlr_delay_ms=3_600_000)
+        return server
+
+    def _delivery_reports(self, simulator: MittoSimulator, campaign: Campaign) -> None:
+        """Post the simulator's delivery reports to our webhook, then show the delivered counts."""
+        reported = simulator.flush_reports()
+        campaign.refresh_from_db()
         m = CampaignMetrics.objects.get(campaign=campaign)
-        self._say(f"Delivery reports: {reported} applied; delivered {m.delivered}, failed {m.failed}.")
-        self._say(json.dumps(status_payload(campaign), indent=2))
+        self._say(f"Delivery reports: {reported} posted to {DLR_PATH}; delivered {m.delivered}, failed {m.failed}.")
+        self._say(json.dumps(demo_status(campaign), indent=2))
