@@ -114,7 +114,7 @@ def test_send_test_to_a_bad_number_shows_the_reason():
     shop = funded_shop(100)
     campaign = sending_campaign(shop)
     sent = act(merchant_client(shop), "send_test", campaign, phone="12")
-    assert any("invalid_phone" in t for t in texts(sent))
+    assert any("refused (invalid) — phone:" in t for t in texts(sent))
 
 
 def test_editing_a_sending_campaign_is_not_possible(no_dispatch):

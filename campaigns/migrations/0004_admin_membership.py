@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0002_dlr_recipient_campaign_id'),
+        ('campaigns', '0003_credit_refund'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
