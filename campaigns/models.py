@@ -232,3 +232,14 @@ class CreditTransaction(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["shop", "created_at"], name="credit_shop_created")]
+
+
+class ShopMembership(models.Model):
+    """Makes a staff user a merchant of one shop: the admin shows and changes only that shop's rows."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="shop_membership")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user} @ {self.shop}"

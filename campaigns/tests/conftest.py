@@ -6,6 +6,13 @@ from campaigns.management.worker_process import CeleryWorker
 
 
 @pytest.fixture
+def no_dispatch(monkeypatch):
+    """Batches are run by the test itself, not dispatched after commit."""
+    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
+
+
+@pytest.fixture
 def broker_tasks():
     """Tasks sent by this process go through the broker to a worker instead of running in-process."""
     from config.celery import app

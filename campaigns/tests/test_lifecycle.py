@@ -240,11 +240,6 @@ def test_a_failed_test_send_debits_nothing(case, expected):
     assert shop.credits == (0 if case == "insufficient_credits" else 10)
 
 
-@pytest.fixture
-def no_dispatch(monkeypatch):
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("runner", [start_scheduled, scheduled_campaigns_start], ids=["task", "service"])
 def test_a_due_scheduled_campaign_is_started_once_when_beat_runs_twice_at_once(runner, no_dispatch):

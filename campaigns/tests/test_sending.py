@@ -30,13 +30,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def no_dispatch(monkeypatch):
-    """Batches are run by the test itself, not dispatched after commit."""
-    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
-
-
-@pytest.fixture
 def no_sleep(monkeypatch):
     """In-process retries wait without sleeping; the waits asked for are recorded."""
     waits = []

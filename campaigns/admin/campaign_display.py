@@ -1,0 +1,88 @@
+"""What the campaign pages show: the progress bar, the counters, the message preview and the cost."""
+
+from django.utils.html import format_html, format_html_join
+
+from campaigns.models import Campaign
+from campaigns.services import sql
+from campaigns.services.enqueue import audience_tags
+from campaigns.sms import BodyError, compile_template, measure, measure_body
+from metrics.models import CampaignMetrics
+from metrics.services import COUNTERS
+from metrics.status import status_payload
+
+
+def counters_of(campaign: Campaign, *, fresh: bool = True) -> dict:
+    """The API's status payload for the campaign, from its counters row (all zero before enqueue); not
+    `fresh`: the row already joined to the campaign (the list page), so no query per row."""
+    if fresh:
+        row = CampaignMetrics.objects.filter(campaign_id=campaign.id).values().first()
+    else:
+        metrics = getattr(campaign, "metrics", None)
+        row = {name: getattr(metrics, name) for name in COUNTERS} if metrics else None
+    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
+                          counters=row)
+
+
+def _share(part: int, total: int) -> float:
+    return round(100 * part / total, 1) if total else 0.0
+
+
+def progress_bar(counters: dict) -> str:
+    """A bar of delivered (green), sent not yet delivered (blue) and failed (red) parts of the total."""
+    c = counters["campaign"]
+    total, delivered, failed = c["total"], c["delivered"], c["failed"]
+    sent_only = max(c["sent"] - delivered, 0)
+    done = _share(c["processed"], total)
+    return format_html(
+        '<div class="sms-progress" data-campaign="{}" title="{} of {} processed" '
+        'style="width:160px;height:12px;background:#eee;display:flex;border-radius:3px;overflow:hidden">'
+        '<span class="sms-delivered" style="background:#2e7d32;width:{}%"></span>'
+        '<span class="sms-sent" style="background:#1976d2;width:{}%"></span>'
+        '<span class="sms-failed" style="background:#c62828;width:{}%"></span></div>'
+        '<small class="sms-percent">{}%</small>',
+        c["id"], c["processed"], total, _share(delivered, total), _share(sent_only, total),
+        _share(failed, total), done,
+    )
+
+
+def counters_table(counters: dict) -> str:
+    metrics = {"total": counters["campaign"]["total"], **counters["metrics"]}
+    return format_html(
+        '<div id="sms-counters">{}{}</div>',
+        progress_bar(counters),
+        format_html("<table>{}</table>", format_html_join(
+            "", '<tr><th>{}</th><td data-counter="{}">{}</td></tr>',
+            ((name, name, value) for name, value in metrics.items()),
+        )),
+    )
+
+
+def message_preview(campaign: Campaign) -> str:
+    """The text a contact named Alex Smith would get, with its encoding and segments."""
+    try:
+        text = compile_template(campaign.body).render_names("Alex", "Smith")
+        quoted = measure_body(campaign.body)
+    except BodyError as exc:
+        return format_html('<span class="errornote">{}</span>', exc)
+    size = measure(text)
+    return format_html(
+        '<pre style="white-space:pre-wrap">{}</pre><p>{} · {} segment(s) for this example · '
+        "{} segment(s) quoted for pricing</p>",
+        text, size.encoding, size.segments, quoted.segments,
+    )
+
+
+def estimated_cost(campaign: Campaign) -> str:
+    """Credits: recipients × segments once enqueued, else the eligible contacts of the audience now."""
+    if campaign.enqueued_at:
+        recipients = CampaignMetrics.objects.filter(campaign_id=campaign.id).values_list("total", flat=True).first()
+        basis = "recipients"
+    else:
+        recipients = sql.audience_count(shop_id=campaign.shop_id, tags=audience_tags(campaign))
+        basis = "eligible contacts now"
+    try:
+        segments = max(measure_body(campaign.body).segments, 1)
+    except BodyError:
+        return "—"
+    recipients = recipients or 0
+    return format_html("{} credits ({} {} × {} segment(s))", recipients * segments, recipients, basis, segments)

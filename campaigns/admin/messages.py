@@ -1,0 +1,22 @@
+"""Running a service from the admin: its refusal becomes an error message and nothing changes."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+
+from campaigns.services.errors import DomainError, validation_error_text
+
+
+def run_service(request, label: str, work: Callable[[], object], success: str) -> bool:
+    """Call `work()`; report `success` or the service's reason and detail. True when it succeeded."""
+    try:
+        work()
+    except DomainError as exc:
+        messages.error(request, f"{label}: refused ({exc.reason}) — {exc.detail}")
+        return False
+    except ValidationError as exc:
+        messages.error(request, f"{label}: refused (invalid) — {validation_error_text(exc)}")
+        return False
+    messages.success(request, f"{label}: {success}")
+    return True
