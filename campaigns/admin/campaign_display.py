@@ -3,8 +3,8 @@
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
-from campaigns.services import sql
-from campaigns.services.enqueue import audience_tags
+from campaigns.services.errors import DomainError
+from campaigns.services.preflight import campaign_preflight
 from campaigns.sms import BodyError, compile_template, measure, measure_body
 from metrics.models import CampaignMetrics
 from metrics.services import COUNTERS
@@ -73,16 +73,15 @@ def message_preview(campaign: Campaign) -> str:
 
 
 def estimated_cost(campaign: Campaign) -> str:
-    """Credits: recipients × segments once enqueued, else the eligible contacts of the audience now."""
-    if campaign.enqueued_at:
-        recipients = CampaignMetrics.objects.filter(campaign_id=campaign.id).values_list("total", flat=True).first()
-        basis = "recipients"
-    else:
-        recipients = sql.audience_count(shop_id=campaign.shop_id, tags=audience_tags(campaign))
-        basis = "eligible contacts now"
-    try:
-        segments = max(measure_body(campaign.body).segments, 1)
-    except BodyError:
-        return "—"
-    recipients = recipients or 0
-    return format_html("{} credits ({} {} × {} segment(s))", recipients * segments, recipients, basis, segments)
+    """Credits: recipients × segments once enqueued, else what the pre-flight says an enqueue now would hold
+    (the same audience query enqueue uses, opt-out language and frequency cap included)."""
+    if not campaign.enqueued_at:
+        try:
+            plan = campaign_preflight(shop=campaign.shop, campaign_id=campaign.id)
+        except DomainError:
+            return "—"
+        return format_html("{} credits ({} eligible contacts now × {} segment(s))",
+                           plan.credits_needed, plan.messaged, plan.segments)
+    recipients = CampaignMetrics.objects.filter(campaign_id=campaign.id).values_list("total", flat=True).first() or 0
+    segments = max(campaign.segments, 1)
+    return format_html("{} credits ({} recipients × {} segment(s))", recipients * segments, recipients, segments)

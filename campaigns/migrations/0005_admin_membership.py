@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_credit_refund'),
+        ('campaigns', '0004_compliance_recipient_held_until'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
