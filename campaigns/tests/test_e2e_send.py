@@ -12,7 +12,7 @@ from metrics.models import CampaignMetrics
 
 RECIPIENTS = 20_000
 REJECTED = 1_000  # +306910001000 … +306910001999
-TIMEOUT_S = 60
+TIMEOUT_S = 180
 
 
 def wait_for_completion(campaign: Campaign, worker) -> list[tuple[int, int, int]]:
