@@ -39,6 +39,7 @@ class Context:
     single_campaign: int = 0
     single_pool: int = 0
     fast_rate: float | None = None
+    profile_dir: Path | None = None
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -48,6 +49,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0,
                         help="seconds of each timed load phase (raw simulator rate, single reports, status)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample the workers and gunicorn with py-spy, collapsed stacks written to DIR")
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(args.only) - set(BENCHES)
@@ -84,7 +87,7 @@ def _web_benches(ctx: Context, selected: list[str]) -> list[Figure]:
     from bench import reports, status
     from bench.stack import Stack
 
-    stack = Stack(ctx.env)
+    stack = Stack(ctx.env, ctx.profile_dir, "web")
     try:
         stack.celery_worker()  # applies reports if the webhook hands them to the reports queue
         web = stack.gunicorn()
@@ -132,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
     env = BenchEnv()
-    ctx = Context(env=env, size=args.size, duration_s=args.duration)
+    ctx = Context(env=env, size=args.size, duration_s=args.duration, profile_dir=args.profile)
     figures: list[Figure] = []
     errors: dict[str, str] = {}
     machine = machine_facts(env)

@@ -24,8 +24,9 @@ def free_port() -> int:
 class Proc:
     """One started process group; its output goes to a log file that is shown when it fails."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str]):
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], stop_signal: int = signal.SIGTERM):
         self.name = name
+        self.stop_signal = stop_signal
         self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)  # noqa: SIM115
         self.popen = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
@@ -43,9 +44,9 @@ class Proc:
         return "\n".join(text[-lines:])
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """TERM the whole group, KILL it if it has not gone within the timeout."""
+        """Signal the whole group (TERM unless told), KILL it if it has not gone within the timeout."""
         if self.alive():
-            self._signal(signal.SIGTERM)
+            self._signal(self.stop_signal)
             try:
                 self.popen.wait(timeout_s)
             except subprocess.TimeoutExpired:
@@ -66,8 +67,8 @@ class Processes:
     def __init__(self):
         self.procs: list[Proc] = []
 
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> Proc:
-        proc = Proc(name, argv, env)
+    def start(self, name: str, argv: list[str], env: dict[str, str], stop_signal: int = signal.SIGTERM) -> Proc:
+        proc = Proc(name, argv, env, stop_signal)
         self.procs.append(proc)
         return proc
 

@@ -101,7 +101,7 @@ def _timeout(size: int) -> float:
 
 def run_fast(ctx) -> list[Figure]:
     """Send N with a simulator answering at once: messages/s beside its raw accept rate, and worker memory."""
-    stack = Stack(ctx.env)
+    stack = Stack(ctx.env, ctx.profile_dir, "send")
     try:
         simulator = stack.simulator(delay_ms=0)
         raw = raw_accept_rate(simulator, duration_s=ctx.duration_s)
@@ -128,7 +128,7 @@ def run_fast(ctx) -> list[Figure]:
 
 def run_slow(ctx, *, send: bool, fairness: bool) -> list[Figure]:
     """Send N again with the simulator answering after 200 ms, with shop B's small campaign sent meanwhile."""
-    stack = Stack(ctx.env)
+    stack = Stack(ctx.env, ctx.profile_dir, "send-slow")
     try:
         stack.simulator(delay_ms=SLOW_PROVIDER_MS)
         stack.celery_worker()

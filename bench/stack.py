@@ -1,6 +1,9 @@
 """Starting the processes under measurement: the Mitto simulator over HTTP, a Celery worker pool, gunicorn."""
 
+import signal
+import sys
 import time
+from pathlib import Path
 
 from bench.env import MITTO_KEY, BenchEnv
 from bench.procs import Proc, Processes, children, free_port, python_argv, wait_http
@@ -12,8 +15,10 @@ WEB_WORKERS = 2
 class Stack:
     """The processes of one bench phase; `close()` stops every one of them."""
 
-    def __init__(self, env: BenchEnv):
+    def __init__(self, env: BenchEnv, profile_dir: Path | None = None, label: str = ""):
         self.env = env
+        self.profile_dir = profile_dir
+        self.label = label
         self.procs = Processes()
         self.simulator_url = ""
         self.web_url = ""
@@ -44,6 +49,7 @@ class Stack:
             self.env.process_env(MITTO_API_BASE=self.simulator_url or "http://127.0.0.1:9"),
         )
         _wait_worker(self.worker)
+        self._profile(self.worker, "worker")
         return self.worker
 
     def gunicorn(self) -> str:
@@ -57,7 +63,18 @@ class Stack:
         )
         self.web_url = f"http://127.0.0.1:{port}"
         wait_http(proc, f"{self.web_url}/healthz")
+        self._profile(proc, "gunicorn")
         return self.web_url
+
+    def _profile(self, proc: Proc, name: str) -> None:
+        """With a profile directory, sample the process and its children with py-spy (collapsed stacks)."""
+        if self.profile_dir is None:
+            return
+        self.profile_dir.mkdir(parents=True, exist_ok=True)
+        out = self.profile_dir / f"{self.label or 'bench'}-{name}.txt"
+        self.procs.start(f"py-spy-{name}", [_py_spy(), "record", "--pid", str(proc.pid), "--subprocesses",
+                                             "--format", "raw", "--rate", "200", "--output", str(out)],
+                         self.env.process_env(), stop_signal=signal.SIGINT)
 
     def stop(self, proc: Proc | None) -> None:
         if proc is not None:
@@ -65,6 +82,11 @@ class Stack:
 
     def close(self) -> None:
         self.procs.stop_all()
+
+
+def _py_spy() -> str:
+    beside_python = Path(sys.executable).with_name("py-spy")
+    return str(beside_python) if beside_python.exists() else "py-spy"
 
 
 def _wait_worker(proc: Proc, timeout_s: float = 60.0) -> None:
