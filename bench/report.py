@@ -44,7 +44,7 @@ def _met(value: bool | None) -> str:
 
 def table(figures: list[Figure]) -> str:
     """A Markdown table: figure, baseline, ratio, budget, met / not met."""
-    rows = [("work", "figure", "baseline", "ratio", "budget", "")]
+    rows = [("work", "figure", "baseline", "ratio", "budget", "budget met")]
     for fig in figures:
         rows.append((
             fig.work, _number(fig.value, fig.unit), f"{_number(fig.baseline, fig.unit)} ({fig.baseline_work})",
