@@ -82,6 +82,8 @@ def run_arrays(ctx, web_url: str) -> Figure:
     campaign_id, per_side = ctx.reports_campaign, ctx.array_reports
     product_bodies = array_bodies(campaign_id, 0, per_side)
     bare_bodies = array_bodies(campaign_id, per_side, per_side)
+    for path in (BARE, WEBHOOK):  # every gunicorn worker has its database connection open before timing
+        post_all(web_url + path, [b"[]"] * 2 * POSTERS)
     started = time.perf_counter()
     bare_answers = post_all(web_url + BARE, bare_bodies)
     bare_rate = per_side / (time.perf_counter() - started)
@@ -101,14 +103,28 @@ def run_arrays(ctx, web_url: str) -> Figure:
     )
 
 
+def _alternate(web_url: str, prefix: str, pool: int, duration_s: float, rounds: int = 2) -> tuple[dict, dict]:
+    """Bare view and webhook in turns (`rounds` each, `duration_s` in all per side), so drift on the machine
+    (autovacuum, checkpoints) falls on both alike. Each side posts ids from its own half of the pool."""
+    totals = {"bare": {"ok": 0, "non_2xx": 0, "socket_errors": 0, "seconds": 0.0},
+              "webhook": {"ok": 0, "non_2xx": 0, "socket_errors": 0, "seconds": 0.0}}
+    for round_no in range(rounds):
+        share = pool // rounds
+        for side, path, first in (("bare", BARE, pool), ("webhook", WEBHOOK, 0)):
+            load = loadgen.Load(prefix, first + round_no * share, share, WEBHOOK_SECRET)
+            result = loadgen.run(web_url + path, load, duration_s=duration_s / rounds)
+            for key in totals[side]:
+                totals[side][key] += result[key]
+    for side in totals.values():
+        side["requests_per_s"] = side["ok"] / side["seconds"]
+    return totals["webhook"], totals["bare"]
+
+
 def run_single(ctx, web_url: str) -> Figure:
-    """One report per request for `duration_s` each; the pools of `sent` rows are disjoint."""
+    """One report per request for `duration_s` per side; the pools of `sent` rows are disjoint."""
     campaign_id, pool = ctx.single_campaign, ctx.single_pool
-    prefix = f"bm{campaign_id}-"
-    bare = loadgen.run(web_url + BARE, loadgen.Load(prefix, pool, pool, WEBHOOK_SECRET), duration_s=ctx.duration_s)
     before = delivered_count(campaign_id)
-    product = loadgen.run(web_url + WEBHOOK, loadgen.Load(prefix, 0, pool, WEBHOOK_SECRET),
-                          duration_s=ctx.duration_s)
+    product, bare = _alternate(web_url, f"bm{campaign_id}-", pool, ctx.duration_s)
     applied = wait_delivered(campaign_id, before + min(product["ok"], pool), timeout_s=60) - before
     rate, bare_rate = product["requests_per_s"], bare["requests_per_s"]
     return Figure(
