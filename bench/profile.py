@@ -3,6 +3,7 @@
 
 import argparse
 import re
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def summarise(path: Path, *, match: str = "") -> tuple[int, Counter, Counter]:
 
 
 def main() -> None:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the output quietly
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--top", type=int, default=25)
