@@ -17,12 +17,16 @@ WHERE c.shop_id = %(shop)s AND c.sms_consent AND c.opted_out_at IS NULL
 """
 
 
-def bare_insert_seconds(*, shop_id: int, campaign_id: int) -> float:
+def bare_insert_seconds(*, shop_id: int, campaign_id: int, campaign_fk: bool = False) -> float:
     """Time (including commit) of inserting the audience into a table shaped like the recipients table:
-    `LIKE campaigns_campaignrecipient INCLUDING ALL` copies columns, defaults, indexes and check constraints."""
+    `LIKE campaigns_campaignrecipient INCLUDING ALL` copies columns, defaults, indexes and check constraints,
+    not foreign keys; `campaign_fk` adds the recipients table's deferred one to campaigns_campaign."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_BARE_TABLE}")
         cursor.execute(f"CREATE TABLE {_BARE_TABLE} (LIKE campaigns_campaignrecipient INCLUDING ALL)")
+        if campaign_fk:
+            cursor.execute(f"ALTER TABLE {_BARE_TABLE} ADD FOREIGN KEY (campaign_id) REFERENCES campaigns_campaign (id)"
+                           " DEFERRABLE INITIALLY DEFERRED")
         started = time.perf_counter()
         with transaction.atomic():
             cursor.execute(_BARE_INSERT, {"campaign": campaign_id, "batch": settings.SMS_BATCH_SIZE,
@@ -38,6 +42,7 @@ def run(ctx) -> list[Figure]:
         cursor.execute("SELECT count(*) FROM campaigns_contact WHERE shop_id = %s", [ctx.shop_a.id])
     campaign_id = api.campaign_create("bench enqueue")
     baseline = bare_insert_seconds(shop_id=ctx.shop_a.id, campaign_id=campaign_id)
+    with_fk = bare_insert_seconds(shop_id=ctx.shop_a.id, campaign_id=campaign_id, campaign_fk=True)
     started = time.perf_counter()
     answer = api.enqueue(campaign_id)
     elapsed = time.perf_counter() - started
@@ -48,5 +53,5 @@ def run(ctx) -> list[Figure]:
     return [Figure(
         key="enqueue", work=f"enqueue {ctx.size:,} consenting contacts", value=elapsed, unit="s",
         baseline=baseline, baseline_work="bare INSERT … SELECT", budget="ratio ≤ 2",
-        met=elapsed <= 2 * baseline, details={"enqueue_answer": answer},
+        met=elapsed <= 2 * baseline, details={"enqueue_answer": answer, "bare_with_campaign_fk_s": with_fk},
     )]
