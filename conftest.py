@@ -10,12 +10,17 @@ from rest_framework.test import APIClient
 @pytest.fixture(autouse=True)
 def _clean_redis_and_cache():
     """Each test starts with no limiter windows or cache entries of this run's prefix."""
-    cache.clear()
-    if settings.REDIS_URL:
+    if not settings.REDIS_URL:
+        cache.clear()
+    else:
+        # Never cache.clear() on Redis: it flushes the whole database, other runs' keys included.
+        # Only limiter windows, locks and cache entries: the Celery queues under the prefix stay.
         client = redis.Redis.from_url(settings.REDIS_URL)
-        keys = list(client.scan_iter(f"{settings.SMS_KEY_PREFIX}:*", count=1000))
-        if keys:
-            client.delete(*keys)
+        prefix = settings.SMS_KEY_PREFIX
+        for pattern in (f"{prefix}:rl:*", f"{prefix}:lock:*", f"{prefix}:1:*"):
+            keys = list(client.scan_iter(pattern, count=1000))
+            if keys:
+                client.delete(*keys)
     yield
 
 

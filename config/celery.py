@@ -1,4 +1,8 @@
-"""The Celery app: configured from Django settings (CELERY_ namespace), tasks found in the apps."""
+"""The Celery app: configured from Django settings (CELERY_ namespace), tasks found in the apps.
+
+Queues (names from settings, prefixed per deployment): sending, delivery reports and periodic work are
+separate so each can be scaled alone. Beat's tasks each hold a lock (config.locks) while they run.
+"""
 
 import os
 
@@ -9,3 +13,41 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("shopsms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["campaigns.webhooks"])
+
+# Which queue each task goes to: (task name prefix, settings attribute naming the queue); others go to
+# CELERY_TASK_DEFAULT_QUEUE or the queue their decorator names.
+ROUTES = (("campaigns.send_", "CELERY_QUEUE_SEND"),)
+# Periodic work: (task name, every seconds). Each runs on the periodic queue and holds a lock.
+PERIODIC = (
+    ("campaigns.start_scheduled", 15),
+    ("campaigns.recover_batches", 30),
+    ("campaigns.resolve_unknown_batches", 60),
+    ("campaigns.reapply_unmatched_reports", 60),
+    ("metrics.reconcile", 300),
+)
+
+
+def route(name, args, kwargs, options, task=None, **kw):
+    """Settings are read when a task is sent (not at import, which runs while settings load)."""
+    from django.conf import settings
+
+    if name in dict(PERIODIC):
+        return {"queue": settings.CELERY_QUEUE_PERIODIC}
+    for prefix, queue in ROUTES:
+        if name.startswith(prefix):
+            return {"queue": getattr(settings, queue)}
+    return None
+
+
+app.conf.task_routes = (route,)
+
+
+@app.on_after_configure.connect
+def _beat_schedule(sender, **kwargs):
+    from django.conf import settings
+
+    for name, every_s in PERIODIC:
+        sender.add_periodic_task(
+            every_s, sender.signature(name), name=name, queue=settings.CELERY_QUEUE_PERIODIC, expires=every_s
+        )

@@ -140,7 +140,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["campaigns.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["campaigns.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "campaigns.api.errors.api_exception_handler",
@@ -188,3 +188,16 @@ LOGGING = {
 
 SESSION_COOKIE_SECURE = not DEBUG and _read("SECURE_COOKIES", env.bool, False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# The send pipeline (campaigns.services): how many batches of one campaign may be in the broker or in
+# flight at once (fairness between shops), retry delays (kept far below the visibility timeout; a longer
+# wait is parked on the Batch row for beat), recovery deadlines, and the per-shop enqueue throttle.
+SEND_WINDOW_BATCHES = _positive("SEND_WINDOW_BATCHES", _read("SEND_WINDOW_BATCHES", env.int, 4))
+SEND_RETRY_MAX_DELAY_S = _positive("SEND_RETRY_MAX_DELAY_S", _read("SEND_RETRY_MAX_DELAY_S", env.int, 300))
+if SEND_RETRY_MAX_DELAY_S * 4 > CELERY_VISIBILITY_TIMEOUT_S:
+    raise ImproperlyConfigured("SEND_RETRY_MAX_DELAY_S must stay far below the broker's visibility timeout")
+SEND_RETRY_BASE_DELAY_S = _read("SEND_RETRY_BASE_DELAY_S", env.float, 2.0)
+SEND_STALE_DISPATCH_S = _positive("SEND_STALE_DISPATCH_S", _read("SEND_STALE_DISPATCH_S", env.int, 900))
+SEND_SUBMIT_DEADLINE_S = _positive("SEND_SUBMIT_DEADLINE_S", _read("SEND_SUBMIT_DEADLINE_S", env.int, 600))
+SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_REVIEW_S", env.int, 3600))
+ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")

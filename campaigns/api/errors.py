@@ -1,8 +1,11 @@
 """One error shape for the whole API: {"ok": false, "reason": code, "detail": text[, "errors": {...}]}."""
 
-from django.http import JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from campaigns.services.errors import DomainError
@@ -33,6 +36,12 @@ _DRF_REASONS = {
 }
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "request_too_large"
+
+
 def error_body(reason: str, detail: str, errors=None) -> dict:
     body = {"ok": False, "reason": reason, "detail": detail}
     if errors is not None:
@@ -47,10 +56,17 @@ def domain_error_response(exc: DomainError) -> Response:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     response = exception_handler(exc, context)
     if response is None:
         return None
-    reason = next((r for cls, r in _DRF_REASONS.items() if isinstance(exc, cls)), "error")
+    default_reason = getattr(exc, "default_code", "error")
+    reason = next((r for cls, r in _DRF_REASONS.items() if isinstance(exc, cls)), default_reason)
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(reason, "The request has invalid fields.", response.data)
     else:

@@ -1,7 +1,25 @@
 from django.urls import path
 
-from campaigns.api import views_shop
+from campaigns.api import views_campaigns, views_contacts, views_sending, views_shop, views_status
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
+    path("contacts/", views_contacts.ContactListView.as_view(), name="contact-list"),
+    path("contacts/bulk", views_contacts.ContactBulkView.as_view(), name="contact-bulk"),
+    path("contacts/<int:pk>/", views_contacts.ContactDetailView.as_view(), name="contact-detail"),
+    path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign-list"),
+    path("campaigns/<int:pk>/", views_campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
+    path("campaigns/<int:pk>/status", views_status.CampaignStatusView.as_view(), name="campaign-status"),
+    path(
+        "campaigns/<int:pk>/recipients/", views_status.CampaignRecipientsView.as_view(), name="campaign-recipients"
+    ),
+]
+
+# The campaign actions, each from its own view module.
+urlpatterns += [
+    path("campaigns/<int:pk>/enqueue", views_sending.EnqueueView.as_view(), name="campaign-enqueue"),
+    path("campaigns/<int:pk>/cancel", views_sending.CancelView.as_view(), name="campaign-cancel"),
+    path("campaigns/<int:pk>/pause", views_sending.PauseView.as_view(), name="campaign-pause"),
+    path("campaigns/<int:pk>/resume", views_sending.ResumeView.as_view(), name="campaign-resume"),
+    path("campaigns/<int:pk>/test", views_sending.TestSendView.as_view(), name="campaign-test"),
 ]

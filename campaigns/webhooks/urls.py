@@ -1,1 +1,8 @@
-urlpatterns = []
+from django.urls import path
+
+from campaigns.webhooks import views
+
+urlpatterns = [
+    path("mitto/dlr", views.delivery_reports, name="webhook-dlr"),
+    path("mitto/inbound", views.inbound, name="webhook-inbound"),
+]

@@ -1,0 +1,45 @@
+"""OpenAPI pieces drf-spectacular cannot infer: the Bearer key scheme and the error answers."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "campaigns.api.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A shop's API key (create one with `manage.py create_api_key DOMAIN`).",
+        }
+
+
+class ErrorSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="Always false.")
+    reason = serializers.CharField(help_text="Stable code, e.g. not_found, invalid_status, validation_error.")
+    detail = serializers.CharField(help_text="Human-readable explanation.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field errors of a validation failure, DRF style: {field: [message, …]}.",
+    )
+
+
+_DESCRIPTIONS = {
+    400: "Invalid request: malformed JSON, invalid fields (`validation_error`) or an invalid body (`invalid_body`).",
+    401: "Missing or wrong API key (`unauthorized`).",
+    404: "No such object for this shop (`not_found`).",
+    409: "The campaign is not draft or scheduled (`invalid_status`).",
+    413: "The request body is too large (`request_too_large`).",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error answers an operation can give besides 401, which every one can."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in sorted({401, *codes})}
+
+
+BODY_ERRORS = (400, 413)

@@ -1,0 +1,57 @@
+"""Campaign answers and requests. Requests are typed here; the campaign rules (body, sender, audience,
+schedule) are the service's."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from campaigns.fields import MAX_TAG_LENGTH
+from campaigns.models import Campaign
+
+MAX_BODY_LENGTH = 1600
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings: a number where text goes is a client's mistake, not text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class AudienceSerializer(serializers.Serializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
+        required=False,
+        help_text="Contacts with any of these tags; omit the audience for every consenting contact.",
+    )
+
+
+@extend_schema_field(AudienceSerializer(allow_null=True))
+class AudienceField(serializers.JSONField):
+    """Any JSON on the way in (the service checks it), documented as its real shape."""
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    audience = AudienceField(read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id", "name", "body", "sender", "status", "scheduled_at", "created_at", "encoding", "segments",
+            "audience",
+        ]
+        read_only_fields = fields
+
+
+class CampaignInputSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=200)
+    body = StrictCharField(
+        max_length=MAX_BODY_LENGTH, allow_blank=True, trim_whitespace=False,
+        help_text="May use {{ first_name }} and {{ last_name }}.",
+    )
+    sender = StrictCharField(max_length=16, required=False, allow_blank=True, allow_null=True)
+    audience = AudienceField(required=False, allow_null=True)
+    scheduled_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="In the future: the campaign is scheduled; null: draft."
+    )

@@ -1,0 +1,87 @@
+"""Sending a campaign: enqueue, cancel, pause, resume, test send. Each view calls one service."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.lifecycle import campaign_cancel, campaign_pause, campaign_resume
+from campaigns.services.one_off import campaign_test_send
+
+
+class EnqueueThrottle(SimpleRateThrottle):
+    """Enqueue calls per shop (settings.ENQUEUE_THROTTLE_RATE, e.g. "30/min"), counted in the shared cache."""
+
+    scope = "enqueue"
+
+    def get_rate(self):
+        return settings.ENQUEUE_THROTTLE_RATE
+
+    def get_cache_key(self, request, view):
+        return f"throttle:enqueue:shop:{request.user.shop.id}"
+
+
+class EnqueueAnswer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    created = serializers.IntegerField(help_text="recipients materialised")
+    enqueuedJobs = serializers.IntegerField(help_text="batches (bulk requests) queued")  # noqa: N815
+    campaignId = serializers.IntegerField()  # noqa: N815
+
+
+class StatusAnswer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    status = serializers.CharField(help_text="the campaign's status after the change")
+
+
+class TestSendSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+
+
+class TestSendAnswer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    status = serializers.CharField()
+    phone = serializers.CharField(help_text="the number in E.164 form")
+    messageId = serializers.CharField(allow_null=True)  # noqa: N815
+
+
+class EnqueueView(APIView):
+    throttle_classes = [EnqueueThrottle]
+
+    @extend_schema(request=None, responses={202: EnqueueAnswer}, summary="Queue a draft or scheduled campaign")
+    def post(self, request, pk: int):
+        result = campaign_enqueue(shop=request.user.shop, campaign_id=pk)
+        body = {"ok": True, "created": result.created, "enqueuedJobs": result.batches, "campaignId": pk}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class _StatusChangeView(APIView):
+    service = None
+
+    @extend_schema(request=None, responses={200: StatusAnswer})
+    def post(self, request, pk: int):
+        campaign = type(self).service(shop=request.user.shop, campaign_id=pk)
+        return Response({"ok": True, "status": campaign.status})
+
+
+class CancelView(_StatusChangeView):
+    service = campaign_cancel
+
+
+class PauseView(_StatusChangeView):
+    service = campaign_pause
+
+
+class ResumeView(_StatusChangeView):
+    service = campaign_resume
+
+
+class TestSendView(APIView):
+    @extend_schema(request=TestSendSerializer, responses={200: TestSendAnswer}, summary="Send a test message now")
+    def post(self, request, pk: int):
+        serializer = TestSendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        log = campaign_test_send(shop=request.user.shop, campaign_id=pk, phone=serializer.validated_data["phone"])
+        return Response({"ok": True, "status": log.status, "phone": log.phone, "messageId": log.mitto_message_id})

@@ -1,0 +1,85 @@
+"""Campaigns before they are sent: create, change and delete, only while `draft` or `scheduled`."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.fields import sender_clean, tags_clean
+from campaigns.models import Campaign, Shop
+from campaigns.services.errors import DomainError
+from campaigns.sms import BodyError, measure_body
+
+
+def audience_clean(value: object) -> dict:
+    """`{"tags": [...]}` (contacts with any of the tags), or `{}` for every consenting contact of the shop."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or set(value) - {"tags"}:
+        raise ValueError('Must be {"tags": ["..."]}, or omitted for every consenting contact.')
+    tags = tags_clean(value.get("tags"))
+    return {"tags": tags} if tags else {}
+
+
+def campaign_create(*, shop: Shop, data: Mapping) -> Campaign:
+    """Create a campaign from typed fields (`name`, `body`, optional `sender`, `audience`, `scheduled_at`).
+    Its body compiles (else DomainError `invalid_body`); it is `scheduled` when `scheduled_at` is given."""
+    fields = _campaign_fields_clean(data, now=timezone.now())
+    return Campaign.objects.create(shop=shop, **fields)
+
+
+def campaign_update(*, campaign: Campaign, data: Mapping) -> Campaign:
+    """Change the given fields of a `draft` or `scheduled` campaign (else DomainError `invalid_status`).
+    Setting `scheduled_at` makes it `scheduled`, clearing it makes it `draft`."""
+    with transaction.atomic():
+        campaign = _locked_editable(campaign)
+        fields = _campaign_fields_clean(data, now=timezone.now())
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        campaign.save(update_fields=[*fields, "updated_at"])
+    return campaign
+
+
+def campaign_delete(*, campaign: Campaign) -> None:
+    """Delete a `draft` or `scheduled` campaign (else DomainError `invalid_status`)."""
+    with transaction.atomic():
+        _locked_editable(campaign).delete()
+
+
+def _locked_editable(campaign: Campaign) -> Campaign:
+    """The campaign's row, locked (so an enqueue cannot start meanwhile), if it may still be changed."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status not in Campaign.EDITABLE:
+        raise DomainError(
+            "invalid_status", f"The campaign is {campaign.status}; only draft or scheduled campaigns can be changed."
+        )
+    return campaign
+
+
+def _campaign_fields_clean(data: Mapping, *, now: datetime) -> dict:
+    """Model field values for the given fields, with `encoding`/`segments` for a body and `status` for a schedule."""
+    fields = {name: data[name] for name in ("name", "body") if name in data}
+    if "body" in fields:
+        try:
+            size = measure_body(fields["body"])
+        except BodyError as exc:
+            raise DomainError("invalid_body", str(exc)) from exc
+        fields.update(encoding=size.encoding, segments=size.segments)
+    errors = {}
+    for name, clean in (("sender", sender_clean), ("audience", audience_clean)):
+        if name in data:
+            try:
+                fields[name] = clean(data[name])
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    if "scheduled_at" in data:
+        scheduled_at = data["scheduled_at"]
+        if scheduled_at is not None and scheduled_at <= now:
+            errors["scheduled_at"] = ["Must be in the future."]
+        status = Campaign.Status.SCHEDULED if scheduled_at else Campaign.Status.DRAFT
+        fields.update(scheduled_at=scheduled_at, status=status)
+    if errors:
+        raise ValidationError(errors)
+    return fields

@@ -1,0 +1,40 @@
+"""Shops (tenants): creating one with its opening credits recorded in the ledger."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from campaigns.fields import sender_clean
+from campaigns.models import CreditTransaction, Shop
+from campaigns.services.errors import DomainError
+
+MAX_CREDITS = 2**63 - 1
+_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = "") -> Shop:
+    """Create a shop. Opening credits are a `topup` in the ledger, so the balance equals the ledger's sum.
+    Raises ValidationError for a bad domain, sender or amount, DomainError `shop_exists` for a known domain."""
+    domain = domain.strip().lower()
+    errors = {}
+    if len(domain) > 255 or not _DOMAIN.fullmatch(domain):
+        errors["domain"] = ["Must be a domain name such as example.myshopify.com."]
+    if not 0 <= credits <= MAX_CREDITS:
+        errors["credits"] = [f"Must be between 0 and {MAX_CREDITS}."]
+    try:
+        sender = sender_clean(sender)
+    except ValueError as exc:
+        errors["sender"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            shop = Shop.objects.create(domain=domain, name=name or domain, sender=sender, credits=credits)
+            if credits:
+                CreditTransaction.objects.create(
+                    shop=shop, kind=CreditTransaction.Kind.TOPUP, delta=credits, note="opening credits"
+                )
+    except IntegrityError as exc:
+        raise DomainError("shop_exists", f"A shop with domain {domain} exists already.") from exc
+    return shop

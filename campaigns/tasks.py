@@ -1,0 +1,55 @@
+"""Celery tasks of the send path: thin wrappers that take ids and call one service.
+
+Registered names are an API (queued messages carry them): rename only with a migration plan.
+"""
+
+import logging
+import time
+
+from celery import shared_task
+
+from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
+from campaigns.services.sending import batch_send
+from campaigns.services.unknown import unknown_batches_resolve
+from config.locks import single_instance
+
+logger = logging.getLogger(__name__)
+
+
+# No autoretry_for: which provider errors are retried, and how often, is decided by batch_send from the
+# attempts counted on the Batch row (a redelivered message must not reset them); the task only waits.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name="campaigns.send_batch")
+def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
+    while True:
+        result = batch_send(batch_id=batch_id, limiter_waits=limiter_waits)
+        logger.info("batch %s: %s", batch_id, result.status)
+        if result.retry_in_s is None:
+            return result.status
+        limiter_waits += int(result.limiter_wait)
+        if not self.request.is_eager:
+            raise self.retry(countdown=result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits})
+        # In-process (eager) tasks: Celery would re-run at once, one frame deeper; wait here instead.
+        time.sleep(result.retry_in_s)
+
+
+def _periodic(name: str, work) -> dict | None:
+    with single_instance(name) as acquired:
+        if not acquired:
+            logger.info("%s is already running elsewhere; skipped", name)
+            return None
+        return work()
+
+
+@shared_task(name="campaigns.start_scheduled")
+def start_scheduled() -> dict | None:
+    return _periodic("start_scheduled", scheduled_campaigns_start)
+
+
+@shared_task(name="campaigns.recover_batches")
+def recover_batches() -> dict | None:
+    return _periodic("recover_batches", batches_recover)
+
+
+@shared_task(name="campaigns.resolve_unknown_batches")
+def resolve_unknown_batches() -> dict | None:
+    return _periodic("resolve_unknown_batches", unknown_batches_resolve)
