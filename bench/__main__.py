@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.env import ROOT, BenchEnv, machine_facts
+from bench.env import ROOT, BenchEnv, load_average, machine_facts
 from bench.report import Figure, table, write_json
 
 BENCHES = ("enqueue", "send", "rss", "fairness", "reports", "status")
@@ -144,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, str] = {}
     machine = machine_facts(env)
     log(f"size {args.size:,}; database {env.db_name}; key prefix {env.prefix}")
+    if (machine["load_average_at_start"] or 0) > 0.5 * (machine["nproc"] or 1):
+        log(f"warning: load average {machine['load_average_at_start']:.1f} — other work will skew the figures")
     try:
         env.create()
         env.activate()
@@ -156,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{name} failed:\n{errors[name]}")
     finally:
         env.drop()
+    machine["load_average_at_end"] = load_average()
     write_json(args.output, size=args.size, machine=machine, figures=figures, errors=errors,
                command=f"python -m bench --size {args.size} --only {','.join(args.only)}")
     print(f"\nShop SMS benchmarks, N = {args.size:,} ({machine['nproc']} cores, PostgreSQL {machine['postgresql']}, "

@@ -112,7 +112,16 @@ def machine_facts(env: BenchEnv) -> dict:
         "python": platform.python_version(),
         "postgresql": pg_version,
         "redis": redis_version,
+        "load_average_at_start": load_average(),
     }
+
+
+def load_average() -> float | None:
+    """The 1-minute load average: other work on this machine competes with the processes measured."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def _memory_mb() -> int | None:
