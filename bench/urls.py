@@ -1,0 +1,12 @@
+"""The product's URLs unchanged, plus the bench's bare baseline views under /_bench/."""
+
+from django.urls import path
+
+from bench import views
+from config.urls import handler404, handler500  # noqa: F401
+from config.urls import urlpatterns as product_urlpatterns
+
+urlpatterns = [
+    *product_urlpatterns,
+    path("_bench/dlr", views.bare_dlr, name="bench-bare-dlr"),
+]
