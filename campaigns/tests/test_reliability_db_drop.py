@@ -6,10 +6,13 @@ import pytest
 from django.db import connection
 
 from campaigns.models import Batch, Campaign
-from campaigns.services.enqueue import campaign_enqueue
 from campaigns.services.scheduling import batches_recover
-from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, sending_campaign
-from campaigns.tests.test_reliability_worker_kill import UNFINISHED, assert_review_or_final, wait_until
+from campaigns.tests.reliability_helpers import (
+    UNFINISHED,
+    assert_review_or_final,
+    campaign_in_flight,
+    wait_until,
+)
 
 RECIPIENTS, BATCH = 400, 100
 
@@ -27,15 +30,10 @@ def terminate_other_connections() -> int:
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_worker_database_connection_terminated_mid_batch(settings, mitto_simulator, start_worker):
-    settings.SMS_BATCH_SIZE = BATCH
-    mitto_simulator.configure(delay_ms=1500)
-    worker = start_worker(MITTO_API_BASE=mitto_simulator.base_url, SEND_RETRY_BASE_DELAY_S="0.2")
-    shop = funded_shop(RECIPIENTS)
-    add_contacts_sql(shop, RECIPIENTS)
-    campaign = sending_campaign(shop, body="Flash sale today")
-    campaign_enqueue(shop=shop, campaign_id=campaign.id)
-
-    wait_until(lambda: len(mitto_simulator.accepted()) >= BATCH, what="a bulk request at the simulator")
+    worker, _, campaign = campaign_in_flight(
+        settings=settings, simulator=mitto_simulator, start_worker=start_worker,
+        recipients=RECIPIENTS, batch=BATCH, delay_ms=1500,
+    )
     assert terminate_other_connections() >= 1
     mitto_simulator.configure(delay_ms=0)
 

@@ -3,56 +3,30 @@ then a new worker and beat's recovery services: no destination is messaged twice
 final or queued in an `unknown` batch (the review state), counters equal the rows, nothing stays queued
 once the review deadline passes."""
 
-import time
-
 import pytest
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services.enqueue import campaign_enqueue
 from campaigns.services.scheduling import batches_recover
 from campaigns.services.unknown import unknown_batches_resolve
-from campaigns.tests.report_helpers import counters, counters_from_rows
-from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, ledger_matches, sending_campaign
+from campaigns.tests.reliability_helpers import (
+    UNFINISHED,
+    assert_review_or_final,
+    batch_states,
+    campaign_in_flight,
+    wait_until,
+)
+from campaigns.tests.send_helpers import ledger_matches
 
 RECIPIENTS, BATCH = 400, 100
-FINAL = {"sent", "delivered", "failed", "cancelled"}
-UNFINISHED = {"queued", "submitting"}
-
-
-def wait_until(condition, *, timeout_s: float = 30, what: str = "", worker=None):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    log = worker.output() if worker else ""
-    raise AssertionError(f"timed out waiting for {what}: {batch_states()}\n{log}")
-
-
-def batch_states() -> list[tuple]:
-    return list(Batch.objects.order_by("number").values_list("number", "status", "attempts"))
-
-
-def assert_review_or_final(campaign: Campaign) -> None:
-    """Each recipient final, or still queued only in an `unknown` batch (shown for review)."""
-    unknown = set(Batch.objects.filter(campaign=campaign, status="unknown").values_list("number", flat=True))
-    for status, batch_no in CampaignRecipient.objects.filter(campaign=campaign).values_list("status", "batch_no"):
-        assert status in FINAL or (status == "queued" and batch_no in unknown), (status, batch_no, unknown)
-    assert counters(campaign) == counters_from_rows(campaign)
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_never_sends_twice(settings, mitto_simulator, start_worker):
-    settings.SMS_BATCH_SIZE = BATCH
-    mitto_simulator.configure(delay_ms=5000)
-    worker = start_worker(MITTO_API_BASE=mitto_simulator.base_url, SEND_RETRY_BASE_DELAY_S="0.2")
-    shop = funded_shop(RECIPIENTS)
-    add_contacts_sql(shop, RECIPIENTS)
-    campaign = sending_campaign(shop, body="Flash sale today")
-    campaign_enqueue(shop=shop, campaign_id=campaign.id)
-
-    wait_until(lambda: len(mitto_simulator.accepted()) >= BATCH, what="a bulk request at the simulator")
+    worker, shop, campaign = campaign_in_flight(
+        settings=settings, simulator=mitto_simulator, start_worker=start_worker,
+        recipients=RECIPIENTS, batch=BATCH, delay_ms=5000,
+    )
     worker.kill()  # SIGKILL to the process group: the answers are never applied
     worker.process.wait(10)
     in_flight = len(mitto_simulator.accepted()) // BATCH
