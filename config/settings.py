@@ -186,8 +186,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-SESSION_COOKIE_SECURE = not DEBUG and _read("SECURE_COOKIES", env.bool, False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS hardening, off by default so the demo and tests run over plain HTTP; a production deployment
+# behind TLS sets these (then `manage.py check --deploy --fail-level WARNING` reports nothing).
+_SECURE_COOKIES = not DEBUG and _read("SECURE_COOKIES", env.bool, False)
+SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", env.bool, _SECURE_COOKIES)
+CSRF_COOKIE_SECURE = _read("CSRF_COOKIE_SECURE", env.bool, _SECURE_COOKIES)
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, False)
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", env.bool, False)
+if _read("SECURE_PROXY_SSL_HEADER", env.bool, False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The send pipeline (campaigns.services): how many batches of one campaign may be in the broker or in
 # flight at once (fairness between shops), retry delays (kept far below the visibility timeout; a longer
