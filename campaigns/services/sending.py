@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -159,8 +159,22 @@ def _submit(*, batch: Batch, ids: list[int], messages: list[OutboundMessage]) ->
     except OutcomeUnknown as exc:
         batch_mark_unknown(batch=batch, error=f"outcome unknown: {exc}")
         return SendResult("unknown")
-    batch_apply_answer(batch=batch, answer=_answer(ids=ids, result=result))
+    _apply_surviving_a_dropped_connection(batch=batch, answer=_answer(ids=ids, result=result))
     return SendResult("submitted")
+
+
+def _apply_surviving_a_dropped_connection(*, batch: Batch, answer: Answer) -> None:
+    """The answer is the only record of what Mitto accepted, so a database connection that died under it
+    gets one fresh connection and one more try. Applying is conditional on rows still queued and the batch
+    still submitting, so if the first try did commit, the second changes nothing."""
+    try:
+        batch_apply_answer(batch=batch, answer=answer)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning("database connection lost while applying batch %s's answer; reconnecting once", batch.id)
+        connection.close()
+        batch_apply_answer(batch=batch, answer=answer)
 
 
 def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:

@@ -336,3 +336,26 @@ def test_retry_delays_grow_and_stay_below_the_cap(settings):
     assert 1 <= delays[0] <= 2 and 4 <= delays[2] <= 8
     assert all(0 < delay <= 300 for delay in delays)
     assert settings.SEND_RETRY_MAX_DELAY_S * 4 <= settings.CELERY_VISIBILITY_TIMEOUT_S
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_an_answer_survives_a_database_connection_dropped_while_applying_it(no_dispatch, monkeypatch):
+    from django.db import OperationalError
+
+    shop, campaign, batch = enqueued(2)
+    mitto_accepts()
+    calls = []
+
+    def dies_once(**kwargs):
+        calls.append(kwargs["batch"].id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_apply(**kwargs)
+
+    real_apply = sending.batch_apply_answer
+    monkeypatch.setattr(sending, "batch_apply_answer", dies_once)
+    assert batch_send(batch_id=batch.id).status == "submitted"
+    assert len(responses.calls) == 1 and calls == [batch.id, batch.id]
+    assert statuses(campaign) == ["sent", "sent"]
+    assert ledger_matches(shop)
