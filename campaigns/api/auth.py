@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
@@ -35,6 +36,17 @@ class ShopPrincipal:
         return self.shop.domain
 
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _note_use(key: ApiKey) -> None:
+    """Record when a key was last used, at most once a minute: a write on every request would cost the
+    hot read paths (status polling) a commit each."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -55,7 +67,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         )
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key.")
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        _note_use(key)
         return ShopPrincipal(key.shop), key
 
     def authenticate_header(self, request):

@@ -22,3 +22,12 @@ def test_shop_endpoint_shows_the_callers_shop(api, shop):
 def test_wrong_key_is_401(anon_api, shop_key):
     anon_api.credentials(HTTP_AUTHORIZATION="Bearer sk_nope")
     assert anon_api.get("/api/v1/shop").status_code == 401
+
+
+def test_key_use_is_recorded_at_most_once_a_minute(api, shop):
+    from campaigns.models import ApiKey
+
+    api.get("/api/v1/shop")
+    first = ApiKey.objects.get(shop=shop).last_used_at
+    api.get("/api/v1/shop")
+    assert first is not None and ApiKey.objects.get(shop=shop).last_used_at == first
