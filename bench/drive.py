@@ -66,15 +66,22 @@ def progress(campaign_id: int) -> Progress:
         return Progress(*cursor.fetchone())
 
 
-def wait_terminal(campaign_id: int, *, timeout_s: float, check=None, poll_s: float = 0.1) -> Progress:
-    """Poll until the campaign is completed/cancelled/failed; `check()` runs each poll (e.g. a process is alive)."""
-    deadline = time.monotonic() + timeout_s
+def wait_terminal(campaign_id: int, *, timeout_s: float, check=None, poll_s: float = 0.1,
+                  stall_s: float = 90.0) -> Progress:
+    """Poll until the campaign is completed/cancelled/failed; `check()` runs each poll (e.g. a process is alive).
+    Gives up after `timeout_s`, or when its counters have not moved for `stall_s` (something is stuck)."""
+    started = last_move = time.monotonic()
+    last = None
     while True:
         state = progress(campaign_id)
         if state.status in TERMINAL:
             return state
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"campaign {campaign_id} still {state} after {timeout_s:.0f} s")
+        now = time.monotonic()
+        if state != last:
+            last, last_move = state, now
+        if now - started > timeout_s or now - last_move > stall_s:
+            raise TimeoutError(f"campaign {campaign_id} still {state} after {now - started:.0f} s "
+                               f"({now - last_move:.0f} s without progress)")
         if check:
             check()
         time.sleep(poll_s)
