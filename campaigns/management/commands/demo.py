@@ -11,6 +11,7 @@ import secrets
 import sys
 import threading
 import time
+from datetime import time as dt_time
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from django.conf import settings
@@ -105,7 +106,9 @@ class Command(BaseCommand):
 
     def _prepare(self, count: int) -> tuple[Shop, Campaign]:
         domain = f"demo-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}.myshopify.com"
+        # The demo sends at any hour: its shop's quiet-hours window is open all day (start == end).
         shop = Shop.objects.create(domain=domain, name="Demo Shop", sender="DemoShop",
+                                   quiet_hours_start=dt_time(0, 0), quiet_hours_end=dt_time(0, 0),
                                    traffic_account_id=settings.MITTO_TRAFFIC_ACCOUNT_ID or DEMO_ACCOUNT)
         self._topup = count * 2
         credits_topup(shop_id=shop.id, amount=self._topup, note="demo")
