@@ -63,7 +63,8 @@ def _materialise(*, campaign: Campaign, tags: list[str], cap_since: datetime | N
     size, now = settings.SMS_BATCH_SIZE, timezone.now()
     fresh = not CampaignRecipient.objects.filter(campaign_id=campaign.id).exists()
     created = sql.recipients_materialise(
-        campaign_id=campaign.id, shop_id=campaign.shop_id, tags=tags, batch_size=size, cap_since=cap_since
+        campaign_id=campaign.id, shop_id=campaign.shop_id, tags=tags, batch_size=size, cap_since=cap_since,
+        fresh=fresh,
     )
     if not created:
         raise DomainError("no_recipients", "The audience has no consenting contact.")

@@ -97,10 +97,10 @@ def recipients_hold(*, held: list[tuple[int, datetime]]) -> int:
 
 def recipients_to_hold(*, shop: Shop, rows: list[tuple[int, str, str]]) -> list[tuple[int, datetime]]:
     """(id, until) of the (id, phone, contact zone) rows now in the shop's quiet hours (none when quiet
-    hours are not enforced)."""
-    if not settings.QUIET_HOURS_ENFORCED:
-        return []
+    hours are not enforced, or the shop's window is open all day: start == end)."""
     at, start, end = now(), shop.quiet_hours_start, shop.quiet_hours_end
+    if not settings.QUIET_HOURS_ENFORCED or start == end:
+        return []
     held = []
     for rid, phone, zone in rows:
         until = held_until(zones=zones_for(phone, zone), at=at, start=start, end=end)

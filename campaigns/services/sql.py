@@ -72,18 +72,22 @@ def audience_breakdown(*, shop_id: int, tags: Sequence[str], cap_since: datetime
 
 
 def recipients_materialise(
-    *, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int, cap_since: datetime | None = None
+    *, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int, cap_since: datetime | None = None,
+    fresh: bool = False,
 ) -> int:
     """Insert one queued recipient per audience contact, numbered 0, 1, … into batches of `batch_size` (in
     no particular order: sorting a million rows would cost more than it gives), in one INSERT … SELECT; a
-    phone already in the campaign is skipped. Returns the rows inserted."""
+    phone already in the campaign is skipped. `fresh` (the campaign has no recipient yet, and contacts are
+    unique per shop and phone) drops the conflict check, which costs about a fifth of a million-row insert;
+    the unique constraint still guards it. Returns the rows inserted."""
     where, params = _audience_where(shop_id=shop_id, tags=tags, cap_since=cap_since)
+    on_conflict = "" if fresh else "ON CONFLICT (campaign_id, phone) DO NOTHING"
     sql = f"""
         INSERT INTO campaigns_campaignrecipient
             (campaign_id, contact_id, phone, batch_no, status, retry_count, error)
         SELECT %s, id, phone, (row_number() OVER () - 1) / %s, 'queued', 0, ''
         FROM campaigns_contact WHERE {where}
-        ON CONFLICT (campaign_id, phone) DO NOTHING
+        {on_conflict}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign_id, batch_size, *params])

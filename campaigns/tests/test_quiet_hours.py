@@ -127,3 +127,18 @@ def test_cancelling_a_campaign_cancels_its_held_recipients_and_releases_their_cr
     assert ledger_matches(shop)
     _at(monkeypatch, datetime(2026, 6, 1, 9, 0, tzinfo=ATHENS))
     assert quiet.held_recipients_release() == {}
+
+
+@responses.activate
+def test_a_shop_whose_window_is_open_all_day_sends_at_23_00(monkeypatch):
+    shop = funded_shop(100, quiet_hours_start=time(0, 0), quiet_hours_end=time(0, 0))
+    greek = add_contacts(shop, 1)[0]
+    campaign = sending_campaign(shop)
+    campaign_enqueue(shop=shop, campaign_id=campaign.id)
+    mitto_accepts()
+    _at(monkeypatch, datetime(2026, 6, 1, 23, 0, tzinfo=ATHENS))
+
+    batch_send(batch_id=Batch.objects.get(campaign=campaign, number=0).id)
+
+    assert [m["destination"] for m in bulk_bodies()[0]["messages"]] == [greek.phone]
+    assert _counters(campaign)["held"] == 0
