@@ -1,19 +1,13 @@
 """A message debited when Mitto accepted it and then reported failed is refunded: merchants never pay for it."""
 
 import pytest
-from django.db.models import Sum
 
-from campaigns.models import CreditTransaction, Shop
+from campaigns.models import CreditTransaction
 from campaigns.services.reports import delivery_reports_apply
 from campaigns.tests.report_helpers import campaign_with_recipients, message_id, recipient_ids, report, send_results
+from campaigns.tests.send_helpers import ledger_matches
 
 pytestmark = pytest.mark.django_db
-
-
-def _ledger_matches(shop: Shop) -> bool:
-    sums = CreditTransaction.objects.filter(shop=shop).aggregate(free=Sum("delta"), held=Sum("held_delta"))
-    shop.refresh_from_db()
-    return (shop.credits, shop.credits_held) == (sums["free"] or 0, sums["held"] or 0)
 
 
 def test_a_failure_report_refunds_the_message_once():
@@ -27,7 +21,7 @@ def test_a_failure_report_refunds_the_message_once():
 
     refunds = CreditTransaction.objects.filter(shop=campaign.shop, kind="refund")
     assert [(r.delta, r.held_delta, r.campaign_id) for r in refunds] == [(2, 0, campaign.id)]
-    assert _ledger_matches(campaign.shop)
+    assert ledger_matches(campaign.shop)
     assert campaign.shop.credits == 2
 
 
