@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from campaigns.tests.admin_helpers import merchant_client
 from campaigns.tests.send_helpers import funded_shop
@@ -73,5 +74,7 @@ def test_merchant_imports_creates_and_sends_a_campaign_in_the_browser(browser_pa
     page.wait_for_selector("#sms-counters")
     assert page.inner_text("#sms-counters [data-counter=total]") == "2"
     assert page.inner_text("#sms-counters [data-counter=queued]") == "0"
+    page.wait_for_load_state("networkidle")
     page.screenshot(path=str(SCREENSHOTS / "4-detail.png"), full_page=True)
+    connections.close_all()  # opened in Playwright's context, which pytest-django's teardown does not see
     assert sorted(mitto_simulator.destination_counts()) == ["+306911111111", "+306922222222"]
