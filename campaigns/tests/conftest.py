@@ -50,13 +50,15 @@ def mitto_simulator(settings):
 
 
 def _point_celery_at(url: str | None) -> None:
-    """This process's Celery app publishes to `url` from now on: the broker URL changed and the connection
-    and producer pools made for the old one closed and dropped (they are made again on next use)."""
+    """This process's Celery app publishes to `url` from now on: the broker URL changed, and every kombu
+    connection and producer pool of the process closed and forgotten (kombu keeps them in a registry by
+    URL; a closed one left there would be handed out again), so they are made again on next use."""
+    import kombu.pools
+
     from config.celery import app
 
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
