@@ -70,6 +70,7 @@ def private_redis(settings):
     settings and the Celery app's broker are put back afterwards. Request it before `start_worker`, so the
     workers are stopped before the server."""
     from campaigns.management.redis_process import RedisServer
+    from config.broker import marker_key
     from config.celery import app
     from messaging import ratelimit
 
@@ -79,6 +80,7 @@ def private_redis(settings):
     settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": server.url}}
     _point_celery_at(server.url)
     ratelimit.reset()  # a new server holds no windows: no quiet period before the first request
+    server.client().set(marker_key(), 1)  # and has lost no message (config.broker)
     try:
         yield server
     finally:

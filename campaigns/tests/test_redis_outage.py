@@ -1,8 +1,10 @@
-"""Redis unreachable (restarting) under the send path, on a real refused connection: a publish that fails
-leaves its batches for beat instead of failing the caller; a limiter that cannot be asked is a wait, never a
-send without a token and never a failed batch. (test_reliability_redis_restart restarts a real server.)"""
+"""Redis unreachable or emptied (restarting) under the send path, on a real refused connection: a publish
+that fails leaves its batches for beat instead of failing the caller; a limiter that cannot be asked is a
+wait, never a send without a token and never a failed batch; beat re-dispatches at once what a broker that
+lost its data held. (test_reliability_redis_restart restarts a real server.)"""
 
 import pytest
+import redis
 import responses
 from celery.exceptions import Reject
 from django.utils import timezone
@@ -15,6 +17,7 @@ from campaigns.services.sending import batch_send
 from campaigns.tasks import send_batch
 from campaigns.tests.conftest import _point_celery_at
 from campaigns.tests.send_helpers import add_contacts, funded_shop, sending_campaign
+from config.broker import marker_key
 from config.celery import app
 from messaging import ratelimit
 
@@ -90,3 +93,33 @@ def test_a_limiter_that_cannot_reach_redis_makes_the_batch_wait_without_sending(
     assert len(responses.calls) == 0  # no request without a token
     batch.refresh_from_db()
     assert (batch.status, batch.attempts) == ("queued", 0)  # no attempt used, nothing failed
+
+
+@pytest.fixture
+def published(broker_tasks, monkeypatch):
+    """Tasks go to a recording broker: the batch ids published, in order."""
+    sent = []
+    monkeypatch.setattr(send_batch, "apply_async", lambda args, **kw: sent.append(args[0]))
+    return sent
+
+
+def test_beat_dispatches_again_at_once_what_a_broker_that_lost_its_data_held(
+    settings, published, django_capture_on_commit_callbacks
+):
+    settings.SMS_BATCH_SIZE, settings.SEND_WINDOW_BATCHES = 2, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        _, campaign = enqueued(5)
+        assert batches_recover()["redispatched"] == 0  # dispatched a moment ago: not stale, the broker intact
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(marker_key())  # the broker restarted empty
+        assert batches_recover()["redispatched"] == 2
+        assert batches_recover()["redispatched"] == 0  # one loss is acted on once
+    first, second, _ = Batch.objects.filter(campaign=campaign).order_by("number").values_list("id", flat=True)
+    assert published == [first, second, first, second]
+
+
+def test_beat_with_the_broker_unreachable_presumes_nothing_lost(settings, unreachable_broker):
+    settings.SMS_BATCH_SIZE = 2
+    _, campaign = enqueued(3)
+    Batch.objects.filter(campaign=campaign).update(dispatched_at=timezone.now())
+
+    assert batches_recover()["redispatched"] == 0
