@@ -4,9 +4,9 @@ wait in the broker, stays down a second, and comes back empty on the same port. 
 unacknowledged delivery and rate-limiter window is gone.
 
 What must hold: the worker reconnects by itself; a batch that could not be published during the outage, and
-what the broker lost, are recovered by beat's next run from the database;
-no destination is messaged twice; counters equal the rows and the ledger balances; and the rate limits hold
-across the restart, although the limiter's record of the requests just before it was lost."""
+what the broker lost, are recovered by beat's next run from the database; no destination is messaged twice;
+counters equal the rows and the ledger balances; and the rate limits hold across the restart, although the
+limiter's record of the requests just before it was lost."""
 
 from collections import defaultdict
 
