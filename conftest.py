@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config.broker import marker_key
+from messaging import ratelimit
+
 
 @pytest.fixture(autouse=True)
 def _clean_redis_and_cache():
@@ -15,9 +18,11 @@ def _clean_redis_and_cache():
     else:
         # Never cache.clear() on Redis: it flushes the whole database, other runs' keys included.
         # Only limiter windows, locks and cache entries: the Celery queues under the prefix stay.
+        ratelimit.reset()  # the windows, and the limiter's guard set: no quiet period as after a Redis restart
         client = redis.Redis.from_url(settings.REDIS_URL)
+        client.set(marker_key(), 1)  # this run's broker has lost nothing (config.broker)
         prefix = settings.SMS_KEY_PREFIX
-        for pattern in (f"{prefix}:rl:*", f"{prefix}:lock:*", f"{prefix}:1:*"):
+        for pattern in (f"{prefix}:lock:*", f"{prefix}:1:*"):
             keys = list(client.scan_iter(pattern, count=1000))
             if keys:
                 client.delete(*keys)

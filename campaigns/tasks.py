@@ -7,7 +7,9 @@ import logging
 import time
 
 from celery import shared_task
+from celery.exceptions import Reject
 
+from campaigns.services.dispatch import batches_undispatch
 from campaigns.services.quiet import held_recipients_release
 from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending import batch_send
@@ -28,7 +30,13 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
             return result.status
         limiter_waits += int(result.limiter_wait)
         if not self.request.is_eager:
-            raise self.retry(countdown=result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits})
+            try:
+                raise self.retry(countdown=result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits})
+            except Reject:
+                # The retry could not be published (broker unreachable) and this message is dropped: the batch
+                # goes back undispatched for beat's next run rather than waiting out SEND_STALE_DISPATCH_S.
+                batches_undispatch(batch_ids=[batch_id])
+                raise
         # In-process (eager) tasks: Celery would re-run at once, one frame deeper; wait here instead.
         time.sleep(result.retry_in_s)
 

@@ -165,6 +165,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker connection drops (Redis restarting) a running batch task finishes: its bulk request may be
+# at Mitto, and only its answer, applied to the database, says what was sent. Cancelled, the batch would stay
+# `submitting` and end `unknown` for review. (Celery 6 turns cancelling on by default.)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A Redis-broker message not acknowledged within this time is delivered again; every retry delay is
 # kept far below it (see campaigns.tasks) and longer waits live on the Batch row for beat.
 CELERY_VISIBILITY_TIMEOUT_S = 3600

@@ -8,6 +8,10 @@ Backends:
 - Redis (settings.REDIS_URL set): one sorted set per limit key, scored by the Redis server's clock (`TIME`
   inside the script, so every worker on every machine shares one clock), checked and updated by one Lua
   script, so concurrent workers never overshoot. Both keys must live on one node (no Redis Cluster split).
+  A Redis that restarts without persistence (or is flushed, or evicts) forgets the requests it just granted,
+  and the windows would start empty while those requests are still in them. So the script keeps a guard key
+  (`<prefix>:rl:guard`, no expiry): where it is missing, the limiter grants nothing for one longest window
+  (a new Redis pauses sending that long once). `reset()` empties the windows deliberately and sets the guard.
 - In-process (REDIS_URL unset, the embedded default): a lock and a deque per key. Single process only:
   two processes each allow the full rate.
 """
@@ -44,18 +48,33 @@ class Limit(NamedTuple):
 
 
 class Backend(Protocol):
-    def take(self, limits: tuple[Limit, ...]) -> Decision: ...
+    def take(self, limits: tuple[Limit, ...], *, guard: str) -> Decision: ...
 
     def reset(self, prefix: str) -> None: ...
 
 
-# KEYS: one sorted set per limit; ARGV: max and window (µs) per key, then a token unique to this call.
-# Refusal writes nothing but the trim of entries that have left their window.
+# KEYS: one sorted set per limit, then the guard; ARGV: max and window (µs) per limit, then a token unique to
+# this call. Refusal writes nothing but the trim of entries that have left their window (and a missing guard).
 _TAKE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limits = #KEYS - 1
+local quiet_until = redis.call('GET', KEYS[#KEYS])
+if not quiet_until then
+  local longest = 0
+  for i = 1, limits do
+    longest = math.max(longest, tonumber(ARGV[2 * i]))
+  end
+  quiet_until = now + longest
+  redis.call('SET', KEYS[#KEYS], string.format('%.0f', quiet_until))
+end
+quiet_until = tonumber(quiet_until)
+if now < quiet_until then
+  return {0, quiet_until - now, now}
+end
 local wait = 0
-for i, key in ipairs(KEYS) do
+for i = 1, limits do
+  local key = KEYS[i]
   local max = tonumber(ARGV[2 * i - 1])
   local window = tonumber(ARGV[2 * i])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
@@ -68,9 +87,9 @@ end
 if wait > 0 then
   return {0, wait, now}
 end
-for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, ARGV[#ARGV])
-  redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2 * i]) / 1000))
+for i = 1, limits do
+  redis.call('ZADD', KEYS[i], now, ARGV[#ARGV])
+  redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i]) / 1000))
 end
 return {1, 0, now}
 """
@@ -83,17 +102,20 @@ class RedisBackend:
         self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._take = self._client.register_script(_TAKE_SCRIPT)
 
-    def take(self, limits: tuple[Limit, ...]) -> Decision:
+    def take(self, limits: tuple[Limit, ...], *, guard: str) -> Decision:
+        """`guard`: the key whose absence means this Redis lost its windows (see the module docstring)."""
         args: list[int | str] = []
         for limit in limits:
             args += [limit.max, limit.window_us]
-        allowed, wait_us, now_us = self._take(keys=[limit.key for limit in limits], args=[*args, uuid.uuid4().hex])
+        keys = [*(limit.key for limit in limits), guard]
+        allowed, wait_us, now_us = self._take(keys=keys, args=[*args, uuid.uuid4().hex])
         return Decision(allowed=bool(allowed), retry_after_s=int(wait_us) / 1e6, at_us=int(now_us))
 
     def reset(self, prefix: str) -> None:
         keys = list(self._client.scan_iter(f"{prefix}:rl:*", count=1000))
         if keys:
             self._client.delete(*keys)
+        self._client.set(guard_key(prefix), 0)
 
 
 class MemoryBackend:
@@ -103,7 +125,7 @@ class MemoryBackend:
         self._lock = threading.Lock()
         self._logs: dict[str, deque[int]] = {}
 
-    def take(self, limits: tuple[Limit, ...]) -> Decision:
+    def take(self, limits: tuple[Limit, ...], *, guard: str = "") -> Decision:
         with self._lock:
             now = time.monotonic_ns() // 1000
             wait = 0
@@ -143,6 +165,10 @@ def limiter_for_settings() -> Backend:
     return backend
 
 
+def guard_key(prefix: str) -> str:
+    return f"{prefix}:rl:guard"
+
+
 def limits_for(*, tenant: str, traffic_account: str) -> tuple[Limit, Limit]:
     """The traffic account's and the tenant's limits as configured in settings."""
     prefix = settings.SMS_KEY_PREFIX
@@ -166,9 +192,11 @@ def acquire(*, tenant: str, traffic_account: str) -> Decision:
     Allowed only when both have room in their current window; a refusal consumes nothing and says how long
     until both have room. Redis errors propagate (redis.RedisError) for the caller to retry.
     """
-    return limiter_for_settings().take(limits_for(tenant=tenant, traffic_account=traffic_account))
+    limits = limits_for(tenant=tenant, traffic_account=traffic_account)
+    return limiter_for_settings().take(limits, guard=guard_key(settings.SMS_KEY_PREFIX))
 
 
 def reset() -> None:
-    """Forget every window under settings.SMS_KEY_PREFIX in the configured backend (for tests and ops)."""
+    """Forget every window under settings.SMS_KEY_PREFIX in the configured backend (for tests and ops). On
+    Redis the guard is set too: windows emptied on purpose need no quiet period."""
     limiter_for_settings().reset(settings.SMS_KEY_PREFIX)

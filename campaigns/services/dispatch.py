@@ -8,6 +8,7 @@ follow as earlier ones finish (and beat re-dispatches whatever a lost message le
 import logging
 import threading
 
+import kombu.exceptions
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -48,11 +49,27 @@ def _claim(*, campaign_id: int) -> list[int]:
 
 
 def _publish(batch_ids: list[int]) -> None:
+    """Send each batch's task to the broker. When the broker cannot be reached (Redis restarting), the
+    batches not yet published are put back undispatched for beat's next run instead of waiting out
+    SEND_STALE_DISPATCH_S, and the caller (often a batch whose answer is already applied) goes on."""
     from campaigns.tasks import send_batch
 
     logger.info("dispatching batches %s", batch_ids)
-    for batch_id in batch_ids:
-        send_batch.apply_async(args=[batch_id], queue=settings.CELERY_QUEUE_SEND)
+    for index, batch_id in enumerate(batch_ids):
+        try:
+            send_batch.apply_async(args=[batch_id], queue=settings.CELERY_QUEUE_SEND)
+        except kombu.exceptions.OperationalError as exc:
+            batches_undispatch(batch_ids=batch_ids[index:])
+            logger.warning("broker unreachable (%s): batches %s left for beat to dispatch", exc, batch_ids[index:])
+            return
+
+
+def batches_undispatch(*, batch_ids: list[int]) -> int:
+    """Batches whose broker message was never sent (or was lost) go back to undispatched, so they leave the
+    campaign's window and beat dispatches them when due. Only batches still queued move."""
+    return Batch.objects.filter(id__in=batch_ids, status=Batch.Status.QUEUED).update(
+        dispatched_at=None, updated_at=timezone.now()
+    )
 
 
 def _eager_mode() -> bool:

@@ -13,6 +13,7 @@ from campaigns.services.dispatch import batches_dispatch
 from campaigns.services.enqueue import campaign_enqueue
 from campaigns.services.errors import DomainError
 from campaigns.services.lifecycle import UNFINISHED_BATCH, campaign_complete_if_done
+from config.broker import broker_lost_messages
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +41,21 @@ def scheduled_campaigns_start() -> dict[str, int]:
 
 def batches_recover() -> dict[str, int]:
     """Repair what crashes and lost messages leave: a batch dispatched long ago but still queued (its
-    broker message was lost) is dispatched again; a batch `submitting` past SEND_SUBMIT_DEADLINE_S (its
-    worker died; the request may have gone out) becomes `unknown`, never resent; every sending campaign
-    with due undispatched batches is dispatched (lost on-commit, parked retries, resumed campaigns);
-    a campaign whose work is all done is completed."""
+    broker message was lost) is dispatched again, and so is every dispatched batch still queued when the
+    broker lost its data (config.broker: a Redis restarted without persistence); a batch `submitting`
+    past SEND_SUBMIT_DEADLINE_S (its worker died; the request may have gone out) becomes `unknown`, never
+    resent; every sending campaign with due undispatched batches is dispatched (lost on-commit, parked
+    retries, resumed campaigns); a campaign whose work is all done is completed."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.SEND_STALE_DISPATCH_S)
-    redispatched = Batch.objects.filter(status=Batch.Status.QUEUED, dispatched_at__lt=stale).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=stale)
-    ).update(dispatched_at=None, updated_at=now)
+    lost = Batch.objects.filter(status=Batch.Status.QUEUED, dispatched_at__isnull=False)
+    if broker_lost_messages():
+        logger.warning("the broker lost its messages (Redis restarted?): every dispatched batch is dispatched again")
+    else:
+        stale = now - timedelta(seconds=settings.SEND_STALE_DISPATCH_S)
+        lost = lost.filter(dispatched_at__lt=stale).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=stale)
+        )
+    redispatched = lost.update(dispatched_at=None, updated_at=now)
     unknown = Batch.objects.filter(
         status=Batch.Status.SUBMITTING, claimed_at__lt=now - timedelta(seconds=settings.SEND_SUBMIT_DEADLINE_S)
     ).update(status=Batch.Status.UNKNOWN, error="no answer before the submit deadline (worker lost?)", updated_at=now)

@@ -47,3 +47,42 @@ def mitto_simulator(settings):
     with MittoSimulator(api_key=settings.MITTO_API_KEY) as simulator:
         settings.MITTO_API_BASE = simulator.base_url
         yield simulator
+
+
+def _point_celery_at(url: str | None) -> None:
+    """This process's Celery app publishes to `url` from now on: the broker URL changed, and every kombu
+    connection and producer pool of the process closed and forgotten (kombu keeps them in a registry by
+    URL; a closed one left there would be handed out again), so they are made again on next use."""
+    import kombu.pools
+
+    from config.celery import app
+
+    app.conf.broker_url = url
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_redis(settings):
+    """A private `redis-server` (campaigns.management.redis_process) that this process and every worker
+    started after it use as broker, limiter, cache and lock store; `.restart()` loses all of it. The
+    settings and the Celery app's broker are put back afterwards. Request it before `start_worker`, so the
+    workers are stopped before the server."""
+    from campaigns.management.redis_process import RedisServer
+    from config.broker import marker_key
+    from config.celery import app
+    from messaging import ratelimit
+
+    server = RedisServer().start()
+    previous = app.conf.broker_url
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = server.url
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    _point_celery_at(server.url)
+    ratelimit.reset()  # a new server holds no windows: no quiet period before the first request
+    server.client().set(marker_key(), 1)  # and has lost no message (config.broker)
+    try:
+        yield server
+    finally:
+        _point_celery_at(previous)
+        server.close()

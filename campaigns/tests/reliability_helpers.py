@@ -26,6 +26,16 @@ def batch_states() -> list[tuple]:
     return list(Batch.objects.order_by("number").values_list("number", "status", "attempts"))
 
 
+def max_in_window(times: list[float], window_s: float) -> int:
+    """The largest number of `times` falling in any half-open window of `window_s` seconds."""
+    times, most, first = sorted(times), 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window_s:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 def assert_review_or_final(campaign: Campaign) -> None:
     """Each recipient final, or still queued only in an `unknown` batch (shown for review); counters
     equal the rows."""

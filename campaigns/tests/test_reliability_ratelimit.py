@@ -8,6 +8,7 @@ import pytest
 
 from campaigns.models import Batch
 from campaigns.services.enqueue import campaign_enqueue
+from campaigns.tests.reliability_helpers import max_in_window
 from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, sending_campaign
 
 TENANT_MAX, ACCOUNT_MAX, WINDOW_S = 3, 4, 1.0
@@ -16,16 +17,6 @@ TENANT_MAX, ACCOUNT_MAX, WINDOW_S = 3, 4, 1.0
 # milliseconds closer together than their grants: the windows checked are shortened by that much.
 JITTER_S = 0.15
 PER_SHOP, BATCH = 60, 5
-
-
-def max_in_window(times: list[float], window_s: float) -> int:
-    """The largest number of `times` falling in any half-open window of `window_s` seconds."""
-    times, most, first = sorted(times), 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= window_s:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 @pytest.mark.e2e

@@ -157,7 +157,8 @@ def _hammer(url: str, limits: tuple[Limit, ...], seconds: float, start, results)
     """Worker process: take from `limits` as fast as possible for `seconds`; report the allowed timestamps."""
     backend = RedisBackend(url)
     start.wait()
-    allowed, refused = hammer(lambda: backend.take(limits), seconds)
+    guard = ratelimit.guard_key(limits[0].key.split(":rl:")[0])
+    allowed, refused = hammer(lambda: backend.take(limits, guard=guard), seconds)
     results.put((limits[1].key, allowed, refused))
 
 
@@ -188,3 +189,34 @@ def test_limits_hold_across_processes(settings):
     assert sum(refused for *_, refused in reports) > 0 and len(every) > 6
     assert most_in_any_window(every, 100_000) <= 6
     assert all(most_in_any_window(stamps, 100_000) <= 4 for stamps in by_tenant.values())
+
+
+def forget_everything(settings) -> None:
+    """What a restart without persistence does to the limiter: every key under the prefix gone, guard included."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(f"{settings.SMS_KEY_PREFIX}:rl:*", count=1000):
+        client.delete(key)
+
+
+def test_a_redis_that_lost_its_windows_grants_nothing_for_one_longest_window(settings):
+    configure(settings, account=(5, 400), tenant=(3, 200))
+    ratelimit.reset()
+    assert all(d.allowed for d in take(3))
+
+    forget_everything(settings)
+    refused = take(2)
+    time.sleep(0.45)
+
+    # The 3 requests just granted are forgotten, so nothing is granted until they have left every window.
+    assert not any(d.allowed for d in refused)
+    assert 0.3 < refused[0].retry_after_s <= 0.4 and refused[1].retry_after_s <= refused[0].retry_after_s
+    assert [d.allowed for d in take(4)] == [True, True, True, False]
+
+
+def test_reset_empties_the_windows_without_a_quiet_period(settings):
+    configure(settings, tenant=(1, 10_000))
+    forget_everything(settings)
+
+    ratelimit.reset()
+
+    assert [d.allowed for d in take(2)] == [True, False]
