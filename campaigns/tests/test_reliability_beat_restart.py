@@ -2,7 +2,9 @@
 again: beat alone brings the campaign to `completed`. The test only starts processes: beat's recovery marks
 the batches stuck in `submitting` unknown (never resent), re-dispatches the batches whose broker messages the
 killed worker took with it, gives the unknown recipients up for review after the deadline and completes the
-campaign; nobody is messaged twice, counters equal the rows, the ledger balances and nothing stays held."""
+campaign; nobody is messaged twice, counters equal the rows, the ledger balances and nothing stays held.
+Two beats run after the restart (a deployment mistake): their periodic tasks' locks keep them from
+overlapping and the outcome is the same."""
 
 import pytest
 from django.utils import timezone
@@ -68,6 +70,7 @@ def test_worker_and_beat_killed_and_restarted_the_campaign_completes(
     restarted_at = timezone.now()
     worker = start_worker(MITTO_API_BASE=mitto_simulator.base_url, SEND_RETRY_BASE_DELAY_S="0.2", **ENV)
     start_beat(**ENV)
+    start_beat(**ENV)  # a second beat by mistake: each periodic task runs twice as often, never at once
 
     def completed() -> bool:
         campaign.refresh_from_db()
