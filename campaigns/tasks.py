@@ -14,6 +14,7 @@ from campaigns.services.quiet import held_recipients_release
 from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending import batch_send
 from campaigns.services.unknown import unknown_batches_resolve
+from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
 
 
 def _periodic(name: str, work) -> dict | None:
-    with single_instance(name) as acquired:
+    with single_instance(name, ttl_s=periodic_lock_ttl_s(f"campaigns.{name}")) as acquired:
         if not acquired:
             logger.info("%s is already running elsewhere; skipped", name)
             return None

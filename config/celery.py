@@ -4,6 +4,7 @@ Queues (names from settings, prefixed per deployment): sending, delivery reports
 separate so each can be scaled alone. Beat's tasks each hold a lock (config.locks) while they run.
 """
 
+import math
 import os
 
 from celery import Celery
@@ -18,7 +19,8 @@ app.autodiscover_tasks(["campaigns.webhooks"])
 # Which queue each task goes to: (task name prefix, settings attribute naming the queue); others go to
 # CELERY_TASK_DEFAULT_QUEUE or the queue their decorator names.
 ROUTES = (("campaigns.send_", "CELERY_QUEUE_SEND"),)
-# Periodic work: (task name, every seconds). Each runs on the periodic queue and holds a lock.
+# Periodic work: (task name, every seconds, times BEAT_INTERVAL_SCALE). Each runs on the periodic queue and
+# holds a lock (periodic_lock_ttl_s).
 PERIODIC = (
     ("campaigns.start_scheduled", 15),
     ("campaigns.recover_batches", 30),
@@ -44,11 +46,25 @@ def route(name, args, kwargs, options, task=None, **kw):
 app.conf.task_routes = (route,)
 
 
+def periodic_every_s(name: str) -> float:
+    """How often beat sends the periodic task `name`: its PERIODIC interval times BEAT_INTERVAL_SCALE."""
+    from django.conf import settings
+
+    return dict(PERIODIC)[name] * settings.BEAT_INTERVAL_SCALE
+
+
+def periodic_lock_ttl_s(name: str) -> int:
+    """The lifetime of a periodic task's lock: two of its periods (at least 2 s). The holder renews it while it
+    runs, so a worker killed while holding it delays that work by about two periods, not for good."""
+    return max(2, math.ceil(2 * periodic_every_s(name)))
+
+
 @app.on_after_configure.connect
 def _beat_schedule(sender, **kwargs):
     from django.conf import settings
 
-    for name, every_s in PERIODIC:
+    for name, _ in PERIODIC:
+        every_s = periodic_every_s(name)
         sender.add_periodic_task(
             every_s, sender.signature(name), name=name, queue=settings.CELERY_QUEUE_PERIODIC, expires=every_s
         )

@@ -1,10 +1,11 @@
-"""A real `celery -A config worker` in a subprocess, pointed at this process's database, Redis prefix and
-queues: the demo's worker, and the end-to-end and reliability tests' one (on the test database). It runs in
-a process group of its own, so `kill()` ends the worker and its pool children together (SIGKILL by
-default, as a crash would)."""
+"""A real `celery -A config worker` (or `beat`) in a subprocess, pointed at this process's database, Redis
+prefix and queues: the demo's worker, and the end-to-end and reliability tests' worker and beat (on the test
+database). Each runs in a process group of its own, so `kill()` ends the worker and its pool children
+together (SIGKILL by default, as a crash would)."""
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,32 +47,31 @@ def worker_env(**extra: str) -> dict[str, str]:
     return env
 
 
-class CeleryWorker:
-    """`start()` returns once the worker is ready to consume; `kill()`/`stop()` end it."""
+class _CeleryProcess:
+    """A `celery -A config …` subprocess in a process group of its own, its output in a log file;
+    `start()` returns once the output shows `ready_marker`."""
 
-    def __init__(self, *, concurrency: int = 2, queues: tuple[str, ...] | None = None, **env: str):
-        self.name = f"e2e-{uuid.uuid4().hex[:8]}@%h"
-        self.queues = queues or (settings.CELERY_QUEUE_SEND, settings.CELERY_QUEUE_PERIODIC)
-        self.concurrency = concurrency
+    ready_marker = b""
+
+    def __init__(self, **env: str):
         self.env = worker_env(**env)
-        self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        self.log = Path(tempfile.mkstemp(prefix=f"celery-{type(self).__name__.lower()}-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 30) -> "CeleryWorker":
-        command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-            "--concurrency", str(self.concurrency), "--queues", ",".join(self.queues), "--hostname", self.name,
-            "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, timeout_s: float = 30):
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                [sys.executable, "-m", "celery", "-A", "config", *self.command()],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout_s
-        while b" ready." not in self.log.read_bytes():
+        while self.ready_marker not in self.log.read_bytes():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the celery worker did not start:\n{self.output()}")
+                raise RuntimeError(f"{self.command()[0]} did not start:\n{self.output()}")
             time.sleep(0.1)
         return self
 
@@ -79,7 +79,7 @@ class CeleryWorker:
         return self.log.read_text(errors="replace")[-20000:]
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Signal the worker's whole process group (the main process and its pool children)."""
+        """Signal the process's whole group (for a worker: the main process and its pool children)."""
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, sig)
 
@@ -95,3 +95,40 @@ class CeleryWorker:
             self.process.wait(timeout_s)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)  # pool children a killed parent left behind
+
+
+class CeleryWorker(_CeleryProcess):
+    """`start()` returns once the worker is ready to consume; `kill()`/`stop()` end it."""
+
+    ready_marker = b" ready."
+
+    def __init__(self, *, concurrency: int = 2, queues: tuple[str, ...] | None = None, **env: str):
+        super().__init__(**env)
+        self.name = f"e2e-{uuid.uuid4().hex[:8]}@%h"
+        self.queues = queues or (settings.CELERY_QUEUE_SEND, settings.CELERY_QUEUE_PERIODIC)
+        self.concurrency = concurrency
+
+    def command(self) -> list[str]:
+        return [
+            "worker", "--pool", "prefork", "--concurrency", str(self.concurrency), "--queues", ",".join(self.queues),
+            "--hostname", self.name, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+            "--without-heartbeat",
+        ]
+
+
+class CeleryBeat(_CeleryProcess):
+    """`celery -A config beat` with its schedule file in a directory of its own (a fresh one starts every
+    periodic task's interval from its start); `start()` returns once beat is ticking."""
+
+    ready_marker = b"beat: Starting..."
+
+    def __init__(self, **env: str):
+        super().__init__(**env)
+        self.schedule = Path(tempfile.mkdtemp(prefix="celery-beat-")) / "schedule"
+
+    def command(self) -> list[str]:
+        return ["beat", "--schedule", str(self.schedule), "--loglevel", "INFO"]
+
+    def stop(self, timeout_s: float = 10) -> None:
+        super().stop(timeout_s)
+        shutil.rmtree(self.schedule.parent, ignore_errors=True)

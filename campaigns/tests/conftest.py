@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaigns.management.worker_process import CeleryWorker
+from campaigns.management.worker_process import CeleryBeat, CeleryWorker
 
 
 @pytest.fixture
@@ -37,6 +37,23 @@ def start_worker(transactional_db, broker_tasks):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def start_beat(transactional_db):
+    """Start a `celery -A config beat` subprocess sending this run's periodic tasks (to the periodic queue,
+    which `start_worker`'s workers consume): `beat = start_beat(BEAT_INTERVAL_SCALE="0.1")`. Every beat
+    started is stopped at the end of the test (`beat.kill()` simulates a crash)."""
+    beats = []
+
+    def start(**env: str) -> CeleryBeat:
+        beat = CeleryBeat(**env)
+        beats.append(beat)
+        return beat.start()
+
+    yield start
+    for beat in beats:
+        beat.stop()
 
 
 @pytest.fixture

@@ -45,12 +45,16 @@ def assert_review_or_final(campaign: Campaign) -> None:
     assert counters(campaign) == counters_from_rows(campaign)
 
 
-def campaign_in_flight(*, settings, simulator, start_worker, recipients: int, batch: int, delay_ms: int):
+def campaign_in_flight(
+    *, settings, simulator, start_worker, recipients: int, batch: int, delay_ms: int, **worker_env: str
+):
     """A worker sending a campaign of `recipients` in batches of `batch` to a simulator answering after
-    `delay_ms`; returns (worker, shop, campaign) once a whole bulk request has been accepted there."""
+    `delay_ms`; returns (worker, shop, campaign) once a whole bulk request has been accepted there.
+    `worker_env` adds environment variables of the worker."""
     settings.SMS_BATCH_SIZE = batch
     simulator.configure(delay_ms=delay_ms)
-    worker = start_worker(MITTO_API_BASE=simulator.base_url, SEND_RETRY_BASE_DELAY_S="0.2")
+    worker_env = {"MITTO_API_BASE": simulator.base_url, "SEND_RETRY_BASE_DELAY_S": "0.2", **worker_env}
+    worker = start_worker(**worker_env)
     shop = funded_shop(recipients)
     add_contacts_sql(shop, recipients)
     campaign = sending_campaign(shop, body="Flash sale today")
