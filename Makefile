@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	PY=$(PY) scripts/ensure_services.sh
+	scripts/ensure_browser.sh
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
