@@ -177,6 +177,7 @@ def held_recipients_release() -> dict:
 # the window's edge) is each number looked at, with the same function the send path uses.
 
 GROUP_DIGITS = 4
+STREAM_CHUNK = 5000
 
 
 def _known(names: Sequence[str]) -> tuple[str, ...]:
@@ -257,7 +258,10 @@ def audience_held_now(*, shop: Shop, tags: Sequence[str], cap_since: datetime | 
         else:
             held += count * decided
     if undecided:
-        for rows in sql.audience_phones_streamed(**audience, digits=GROUP_DIGITS, prefixes=sorted(undecided)):
+        streamed = sql.audience_phones_streamed(
+            **audience, digits=GROUP_DIGITS, prefixes=sorted(undecided), chunk=STREAM_CHUNK
+        )
+        for rows in streamed:
             held += sum(held_now.contact(phone, contact_zone) for contact_zone, phone in rows
                         if not (contact_zone and _zone(contact_zone)))
     return held

@@ -108,3 +108,17 @@ def test_nothing_is_held_when_quiet_hours_do_not_apply(settings):
     assert campaign_preflight(shop=shop, campaign_id=campaign.id).held_quiet_hours == 1
     settings.QUIET_HOURS_ENFORCED = False
     assert campaign_preflight(shop=shop, campaign_id=campaign.id).held_quiet_hours == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_decided_one_by_one_stream_outside_a_transaction_too(monkeypatch):
+    """In autocommit (a request without ATOMIC_REQUESTS) the server-side cursor still streams every chunk."""
+    monkeypatch.setattr(quiet, "STREAM_CHUNK", 50)
+    shop = funded_shop(100)
+    Contact.objects.bulk_create(
+        Contact(shop=shop, phone=f"+1212555{n:04d}", sms_consent=True) for n in range(120)
+    )
+    _contact(shop, "+16715551234")  # Guam 06:00
+    campaign = sending_campaign(shop)
+    plan = campaign_preflight(shop=shop, campaign_id=campaign.id)
+    assert (plan.messaged, plan.held_quiet_hours) == (121, 1)
