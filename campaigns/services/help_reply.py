@@ -32,7 +32,7 @@ DEFAULT_HELP_TEXT = "For help, contact us through our store."
 HOW_TO_STOP = "Reply STOP to opt out."
 # A deferred answer: how often it waits for the limiter, and how long after the HELP it may still go out. A
 # queued row older than that (its task lost with the broker) stops counting as the day's answer a little later.
-HELP_ANSWER_ATTEMPTS = 20
+HELP_ANSWER_ATTEMPTS = 100
 HELP_ANSWER_MAX_AGE = timedelta(minutes=10)
 _STALE_MARGIN = timedelta(minutes=1)
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
