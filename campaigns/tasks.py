@@ -10,6 +10,7 @@ from celery import shared_task
 from celery.exceptions import Reject
 
 from campaigns.services.dispatch import batches_undispatch
+from campaigns.services.help_reply import help_answer_deliver
 from campaigns.services.quiet import held_recipients_release
 from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending import batch_send
@@ -39,6 +40,21 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
                 batches_undispatch(batch_ids=[batch_id])
                 raise
         # In-process (eager) tasks: Celery would re-run at once, one frame deeper; wait here instead.
+        time.sleep(result.retry_in_s)
+
+
+# A HELP answer the rate limiter deferred: sent once the shop's limits have room (routed to the send queue).
+# The row is claimed before the request, so a redelivered message never sends it twice.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name="campaigns.send_help_answer")
+def send_help_answer(self, log_id: int, attempt: int = 1) -> str:
+    while True:
+        result = help_answer_deliver(log_id=log_id, attempt=attempt)
+        logger.info("HELP answer %s: %s", log_id, result.status)
+        if result.retry_in_s is None:
+            return result.status
+        attempt += 1
+        if not self.request.is_eager:
+            raise self.retry(countdown=result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
         time.sleep(result.retry_in_s)
 
 

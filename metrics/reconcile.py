@@ -2,6 +2,8 @@
 
 Drift is a bug in whatever moved a recipient without its counters: it is repaired and logged as an
 error with the numbers. Campaigns are known here by id only; the recipients are read by table name.
+`held` is recomputed from the rows too: a recipient held for quiet hours is `queued` with batch number
+HELD_BATCH_NO (-1, campaigns.models.CampaignRecipient; repeated here since metrics does not import campaigns).
 """
 
 import logging
@@ -16,12 +18,15 @@ from metrics.services import COUNTERS, counters_for_states
 
 logger = logging.getLogger(__name__)
 
+HELD_BATCH_NO = -1
 # One statement, so the counters and the rows are read in the same snapshot.
 _OBSERVE_SQL = """
-    SELECT m.total, m.queued, m.sent, m.delivered, m.failed, m.cancelled, m.held, r.status, r.n
+    SELECT m.total, m.queued, m.sent, m.delivered, m.failed, m.cancelled, m.held, r.status, r.n, r.held
     FROM metrics_campaignmetrics m
     LEFT JOIN (
-        SELECT status, count(*) AS n FROM campaigns_campaignrecipient WHERE campaign_id = %s GROUP BY status
+        SELECT status, count(*) AS n,
+               SUM(CASE WHEN status = 'queued' AND batch_no = %s THEN 1 ELSE 0 END) AS held
+        FROM campaigns_campaignrecipient WHERE campaign_id = %s GROUP BY status
     ) r ON 1 = 1
     WHERE m.campaign_id = %s
 """
@@ -34,13 +39,13 @@ _RECENT_SQL = """
 def _observe(campaign_id: int) -> tuple[dict[str, int], dict[str, int]] | None:
     """(counters, what the rows say they should be), or None when the campaign has no counters."""
     with connection.cursor() as cursor:
-        cursor.execute(_OBSERVE_SQL, [campaign_id, campaign_id])
+        cursor.execute(_OBSERVE_SQL, [HELD_BATCH_NO, campaign_id, campaign_id])
         rows = cursor.fetchall()
     if not rows:
         return None
     counters = dict(zip(COUNTERS, rows[0][:7], strict=True))
     expected = counters_for_states({row[7]: row[8] for row in rows if row[7] is not None})
-    expected["held"] = min(counters["held"], expected["queued"])
+    expected["held"] = sum(int(row[9] or 0) for row in rows if row[7] is not None)
     return counters, expected
 
 

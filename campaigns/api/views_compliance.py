@@ -11,6 +11,12 @@ from campaigns.services.preflight import campaign_preflight, contact_consent_his
 class ExcludedSerializer(serializers.Serializer):
     no_consent = serializers.IntegerField(help_text="contacts that never gave consent")
     opted_out = serializers.IntegerField(help_text="contacts that opted out")
+    duplicate = serializers.IntegerField(
+        help_text="always 0: contacts are unique per shop and phone, recipients per campaign and phone"
+    )
+    invalid_number = serializers.IntegerField(
+        help_text="always 0: a contact's phone is stored only once it is a valid E.164 number"
+    )
     frequency_cap = serializers.IntegerField(help_text="contacts messaged within the shop's frequency cap")
 
 
@@ -19,6 +25,10 @@ class PreflightAnswer(serializers.Serializer):
     campaignId = serializers.IntegerField()  # noqa: N815
     messaged = serializers.IntegerField(help_text="recipients an enqueue now would create")
     excluded = ExcludedSerializer()
+    heldQuietHours = serializers.IntegerField(  # noqa: N815
+        help_text="of `messaged`, those in their quiet hours right now (local time of the number, or the "
+        "contact's zone): held and sent when their window opens, so still inside `messaged` and `creditsNeeded`"
+    )
     encoding = serializers.CharField()
     segments = serializers.IntegerField(help_text="per message, opt-out language included")
     creditsNeeded = serializers.IntegerField(help_text="messaged × segments: what enqueue would hold")  # noqa: N815
@@ -46,6 +56,7 @@ class PreflightView(APIView):
         result = campaign_preflight(shop=request.user.shop, campaign_id=pk)
         return Response({
             "ok": True, "campaignId": pk, "messaged": result.messaged, "excluded": result.excluded,
+            "heldQuietHours": result.held_quiet_hours,
             "encoding": result.encoding, "segments": result.segments, "creditsNeeded": result.credits_needed,
             "creditsAvailable": result.credits_available,
         })

@@ -2,7 +2,6 @@
 
 import logging
 
-import redis
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -11,9 +10,8 @@ from campaigns.phones import PhoneError, phone_normalise
 from campaigns.services.compliance import campaign_text
 from campaigns.services.credits import credits_debit_held, credits_hold, credits_release, shop_lock
 from campaigns.services.errors import DomainError
-from campaigns.services.sending import sender_of, traffic_account_of
+from campaigns.services.sending import provider_request_take, sender_of, traffic_account_of
 from campaigns.sms import BodyError, compile_template, measure
-from messaging import ratelimit
 from messaging.client import OutboundMessage, get_client
 from messaging.errors import MittoError
 from messaging.models import MessageLog
@@ -55,10 +53,7 @@ def campaign_test_send(*, shop: Shop, campaign_id: int, phone: str) -> MessageLo
     request and spent when the provider accepts it, released when it does not (502 provider_error);
     402 insufficient_credits, 429 rate_limited when our limiter is exhausted. Logged as kind "test"."""
     campaign, message, segments = _prepared(shop=shop, campaign_id=campaign_id, phone=phone)
-    try:
-        decision = ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=message.traffic_account_id)
-    except redis.RedisError as exc:
-        raise DomainError("rate_limited", "The rate limiter is unavailable; try again shortly.") from exc
+    decision = provider_request_take(shop=campaign.shop)
     if not decision.allowed:
         raise DomainError("rate_limited", f"Too many requests; try again in {decision.retry_after_s:.1f} s.")
     with transaction.atomic():

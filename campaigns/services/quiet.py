@@ -5,6 +5,7 @@ them. Recipients met in quiet hours at send time are held (queued, in no batch, 
 their window opens, when beat puts them into new batches."""
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezones
+from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from campaigns.models import Batch, Campaign, CampaignRecipient, Shop
 from campaigns.services import sql
@@ -95,12 +97,22 @@ def recipients_hold(*, held: list[tuple[int, datetime]]) -> int:
         return cursor.rowcount
 
 
+def quiet_window(shop: Shop) -> tuple[datetime, time, time] | None:
+    """(now, window start, window end) when the shop's quiet hours apply; None when they are not enforced
+    or its window is open all day (start == end)."""
+    start, end = shop.quiet_hours_start, shop.quiet_hours_end
+    if not settings.QUIET_HOURS_ENFORCED or start == end:
+        return None
+    return now(), start, end
+
+
 def recipients_to_hold(*, shop: Shop, rows: list[tuple[int, str, str]]) -> list[tuple[int, datetime]]:
     """(id, until) of the (id, phone, contact zone) rows now in the shop's quiet hours (none when quiet
     hours are not enforced, or the shop's window is open all day: start == end)."""
-    at, start, end = now(), shop.quiet_hours_start, shop.quiet_hours_end
-    if not settings.QUIET_HOURS_ENFORCED or start == end:
+    window = quiet_window(shop)
+    if window is None:
         return []
+    at, start, end = window
     held = []
     for rid, phone, zone in rows:
         until = held_until(zones=zones_for(phone, zone), at=at, start=start, end=end)
@@ -153,3 +165,103 @@ def held_recipients_release() -> dict:
     released = {cid: _release_campaign(campaign_id=cid, at=at, batch_size=settings.SMS_BATCH_SIZE)
                 for cid in list(campaigns)}
     return {cid: n for cid, n in released.items() if n}
+
+
+# --- Pre-flight: how many of an audience are in quiet hours now, without a Python pass per contact. ---
+#
+# phonenumbers gives a valid number the zones of the longest TIMEZONE_DATA prefix of its digits when its type
+# is geographic (fixed line, most mobiles of a few countries), else the zones of its country code. So every
+# number starting with some digits D has one of a few zone lists: its country's, the longest entry at or above
+# D, or an entry under D. When all of them agree on "held now", so do all the numbers under D, whatever
+# their type: counted by D alone. Only where they disagree (a multi-zone country at an hour its zones straddle
+# the window's edge) is each number looked at, with the same function the send path uses.
+
+GROUP_DIGITS = 4
+STREAM_CHUNK = 5000
+
+
+def _known(names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(name for name in names if name != phone_timezones.UNKNOWN_TIMEZONE)
+
+
+def _longest_entry(digits: str) -> tuple[str, ...]:
+    for length in range(min(len(digits), TIMEZONE_LONGEST_PREFIX), 0, -1):
+        if digits[:length] in TIMEZONE_DATA:
+            return _known(TIMEZONE_DATA[digits[:length]])
+    return ()
+
+
+@lru_cache(maxsize=65536)
+def _prefix_zone_lists(digits: str) -> frozenset[tuple[str, ...]] | None:
+    """Every zone list phonenumbers may give a valid number whose digits (after '+') start with `digits`;
+    None when `digits` is not all digits or names no country."""
+    if not digits.isdigit():
+        return None
+    country = next((digits[:n] for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), None)
+    if country is None or len(digits) < len(country):
+        return None
+    lists = {_longest_entry(country), _longest_entry(digits)}
+    if len(digits) < TIMEZONE_LONGEST_PREFIX:
+        lists.update(_known(zones) for prefix, zones in TIMEZONE_DATA.items()
+                     if len(prefix) > len(digits) and prefix.startswith(digits))
+    return frozenset(lists)
+
+
+class _HeldNow:
+    """Whether a zone list, a contact's zone or a phone prefix is in quiet hours at one moment (cached)."""
+
+    def __init__(self, at: datetime, start: time, end: time):
+        self.at, self.start, self.end = at, start, end
+        self._lists: dict[tuple[str, ...], bool] = {}
+        self._prefixes: dict[str, bool | None] = {}
+
+    def zones(self, names: tuple[str, ...]) -> bool:
+        if names not in self._lists:
+            zones = [zone for zone in map(_zone, names) if zone is not None]
+            self._lists[names] = any(not _open_in(zone, self.at, self.start, self.end) for zone in zones)
+        return self._lists[names]
+
+    def prefix(self, digits: str) -> bool | None:
+        """True/False for every valid number under `digits`; None when it depends on the number."""
+        if digits not in self._prefixes:
+            lists = _prefix_zone_lists(digits)
+            decisions = {self.zones(names) for names in lists} if lists else set()
+            self._prefixes[digits] = decisions.pop() if len(decisions) == 1 else None
+        return self._prefixes[digits]
+
+    def contact(self, phone: str, contact_zone: str) -> bool:
+        """Exactly what recipients_to_hold decides for this row."""
+        if contact_zone and _zone(contact_zone):
+            return self.zones((contact_zone,))
+        decided = self.prefix(phone[1 : 1 + TIMEZONE_LONGEST_PREFIX])
+        return decided if decided is not None else self.zones(_number_zones(phone))
+
+
+def audience_held_now(*, shop: Shop, tags: Sequence[str], cap_since: datetime | None) -> int:
+    """How many of the contacts an enqueue now would message are in their quiet hours at this moment, so
+    that a batch sent now would hold them (recipients_to_hold decides each the same way). One GROUP BY of
+    the audience by contact zone and first GROUP_DIGITS phone digits settles almost every contact; only the
+    groups whose numbers can fall on both sides of the window (see above) are streamed through a
+    server-side cursor and looked at per number, with per-prefix caches. 0 when quiet hours do not apply."""
+    window = quiet_window(shop)
+    if window is None:
+        return 0
+    held_now, held, undecided = _HeldNow(*window), 0, set()
+    audience = {"shop_id": shop.id, "tags": tags, "cap_since": cap_since}
+    for contact_zone, digits, count in sql.audience_zone_groups(**audience, digits=GROUP_DIGITS):
+        if contact_zone and _zone(contact_zone):
+            held += count * held_now.zones((contact_zone,))
+            continue
+        decided = held_now.prefix(digits)
+        if decided is None:
+            undecided.add(digits)
+        else:
+            held += count * decided
+    if undecided:
+        streamed = sql.audience_phones_streamed(
+            **audience, digits=GROUP_DIGITS, prefixes=sorted(undecided), chunk=STREAM_CHUNK
+        )
+        for rows in streamed:
+            held += sum(held_now.contact(phone, contact_zone) for contact_zone, phone in rows
+                        if not (contact_zone and _zone(contact_zone)))
+    return held

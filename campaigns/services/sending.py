@@ -61,6 +61,17 @@ def traffic_account_of(shop) -> str:
     return shop.traffic_account_id or settings.MITTO_TRAFFIC_ACCOUNT_ID
 
 
+def provider_request_take(*, shop) -> ratelimit.Decision:
+    """Take one provider request from both of the shop's rate limits (its own, `shop:<id>`, and its traffic
+    account's) in one atomic step, or from neither: every request to Mitto — a campaign batch, a test
+    send, a HELP answer — goes through here. An unreachable limiter is a refusal with a short wait."""
+    try:
+        return ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=traffic_account_of(shop))
+    except redis.RedisError as exc:
+        logger.warning("rate limiter unavailable (%s); shop %s waits", exc, shop.id)
+        return ratelimit.Decision(allowed=False, retry_after_s=LIMITER_ERROR_WAIT_S, at_us=0)
+
+
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
     """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
     `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
@@ -106,12 +117,7 @@ def _claim(*, batch: Batch) -> bool:
 def _rate_limited(*, batch: Batch, waits: int) -> SendResult | None:
     """Take one request from both limits (the shop's and its traffic account's); None when taken, else
     the wait (no attempt used). After LIMITER_WAITS_MAX waits the batch is parked for beat instead."""
-    shop = batch.campaign.shop
-    try:
-        decision = ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=traffic_account_of(shop))
-    except redis.RedisError as exc:
-        logger.warning("rate limiter unavailable (%s); batch %s waits", exc, batch.id)
-        decision = ratelimit.Decision(allowed=False, retry_after_s=LIMITER_ERROR_WAIT_S, at_us=0)
+    decision = provider_request_take(shop=batch.campaign.shop)
     if decision.allowed:
         return None
     if waits < LIMITER_WAITS_MAX:

@@ -42,8 +42,8 @@ def test_preflight_numbers_equal_what_enqueue_then_does():
 
     assert preflight == {
         "ok": True, "campaignId": campaign.id, "messaged": 3,
-        "excluded": {"no_consent": 2, "opted_out": 1, "frequency_cap": 1},
-        "encoding": "GSM-7", "segments": 2, "creditsNeeded": 6, "creditsAvailable": 1000,
+        "excluded": {"no_consent": 2, "opted_out": 1, "duplicate": 0, "invalid_number": 0, "frequency_cap": 1},
+        "heldQuietHours": 0, "encoding": "GSM-7", "segments": 2, "creditsNeeded": 6, "creditsAvailable": 1000,
     }
     enqueue = api.post(f"/api/v1/campaigns/{campaign.id}/enqueue").json()
     assert (enqueue["created"], enqueue["skippedFrequencyCap"]) == (3, 1)

@@ -58,6 +58,40 @@ def test_drift_is_repaired_and_logged_with_the_numbers(campaign, caplog):
     assert caplog.records[-1].levelno == logging.ERROR and "drift" in message and "'queued': (4, 0)" in message
 
 
+def _hold(campaign, ids):
+    """Recipients held for quiet hours as the send path holds them: queued, in no batch (batch_no -1)."""
+    CampaignRecipient.objects.filter(id__in=ids).update(
+        batch_no=CampaignRecipient.HELD_BATCH_NO, held_until=timezone.now() + timedelta(hours=8)
+    )
+
+
+def test_held_counted_from_the_rows_is_left_alone_when_it_agrees(campaign):
+    _hold(campaign, recipient_ids(campaign)[6:9])
+    CampaignMetrics.objects.filter(campaign_id=campaign.id).update(held=3)
+    assert metrics_reconcile(campaign_ids=[campaign.id]) == {}
+
+
+def test_drift_in_held_is_repaired_from_the_rows_both_ways(campaign):
+    ids = recipient_ids(campaign)
+    _hold(campaign, ids[6:9])  # 3 held, the counter not moved: too low
+    assert metrics_reconcile(campaign_ids=[campaign.id]) == {campaign.id: {"held": (0, 3)}}
+    assert CampaignMetrics.objects.get(campaign_id=campaign.id).held == 3
+
+    CampaignRecipient.objects.filter(id=ids[6]).update(batch_no=7, held_until=None)  # released without its counter
+    CampaignMetrics.objects.filter(campaign_id=campaign.id).update(held=4)  # and too high besides
+    assert metrics_reconcile(campaign_ids=[campaign.id]) == {campaign.id: {"held": (4, 2)}}
+    assert CampaignMetrics.objects.get(campaign_id=campaign.id).held == 2
+
+
+def test_a_held_row_no_longer_queued_is_not_held(campaign):
+    ids = recipient_ids(campaign)
+    _hold(campaign, ids[6:8])
+    CampaignMetrics.objects.filter(campaign_id=campaign.id).update(held=2)
+    CampaignRecipient.objects.filter(id=ids[6]).update(status="cancelled")  # counters not moved: drift
+    repaired = metrics_reconcile(campaign_ids=[campaign.id])[campaign.id]
+    assert repaired["held"] == (2, 1) and repaired["cancelled"] == (0, 1)
+
+
 def test_only_campaigns_with_counters_are_reconciled():
     draft = campaign_with_recipients(0)
     CampaignMetrics.objects.filter(campaign_id=draft.id).delete()
