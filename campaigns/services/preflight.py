@@ -6,10 +6,9 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, Shop
 from campaigns.services import sql
-from campaigns.services.compliance import campaign_text, frequency_cap_since
+from campaigns.services.compliance import campaign_size, frequency_cap_since
 from campaigns.services.enqueue import audience_tags
 from campaigns.services.errors import DomainError
-from campaigns.sms import BodyError, measure_body
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,10 @@ def campaign_preflight(*, shop: Shop, campaign_id: int) -> Preflight:
     if campaign is None:
         raise DomainError("not_found", "No such campaign.")
     shop = Shop.objects.get(id=shop.id)
-    try:
-        size = measure_body(campaign_text(campaign=campaign, shop=shop))
-    except BodyError as exc:
-        raise DomainError("invalid_body", str(exc)) from exc
+    size = campaign_size(campaign=campaign, shop=shop)
     cap_since = frequency_cap_since(shop=shop, now=timezone.now())
     counts = sql.audience_breakdown(shop_id=shop.id, tags=audience_tags(campaign), cap_since=cap_since)
-    messaged, segments = counts.pop("messaged"), max(size.segments, 1)
+    messaged, segments = counts.pop("messaged"), size.segments
     return Preflight(
         messaged=messaged, excluded=counts, encoding=size.encoding, segments=segments,
         credits_needed=messaged * segments, credits_available=shop.credits,
