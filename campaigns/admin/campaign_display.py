@@ -1,5 +1,7 @@
 """What the campaign pages show: the progress bar, the counters, the message preview, the pre-flight and the cost."""
 
+from dataclasses import asdict
+
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
@@ -88,20 +90,21 @@ def preflight_of(campaign: Campaign) -> Preflight | DomainError:
 
 
 def preflight_panel(campaign: Campaign) -> str:
-    """What an enqueue now would do (as `GET …/preflight` answers): messaged, excluded by reason, encoding,
-    segments, credits needed against available; a refusal (e.g. an invalid body) is shown as a message."""
+    """What an enqueue now would do, each `Preflight` field under the API's key (`GET …/preflight`): messaged,
+    excluded by reason, encoding, segments, credits needed and available, a shortfall named; a refusal (e.g. an
+    invalid body) is shown as a message."""
     if campaign.status not in Campaign.EDITABLE:
         return "—"
     plan = preflight_of(campaign)
     if isinstance(plan, DomainError):
         return format_html('<p class="errornote">Pre-flight refused ({}): {}</p>', plan.reason, plan.detail)
-    rows = [
-        ("messaged", "messaged", plan.messaged),
-        *((f"excluded: {reason.replace('_', ' ')}", f"excluded.{reason}", n) for reason, n in plan.excluded.items()),
-        ("encoding", "encoding", plan.encoding), ("segments per message", "segments", plan.segments),
-        ("credits needed", "creditsNeeded", plan.credits_needed),
-        ("credits available", "creditsAvailable", plan.credits_available),
-    ]
+    rows = []
+    for name, value in asdict(plan).items():  # every field the API answers, in its order and its key
+        if name == "excluded":
+            rows += [(f"excluded: {reason.replace('_', ' ')}", f"excluded.{reason}", n) for reason, n in value.items()]
+        else:
+            first, *rest = name.split("_")
+            rows.append((name.replace("_", " "), first + "".join(word.title() for word in rest), value))
     table = format_html('<table class="sms-preflight">{}</table>', format_html_join(
         "", '<tr><th>{}</th><td data-preflight="{}">{}</td></tr>', rows))
     if plan.credits_needed <= plan.credits_available:
