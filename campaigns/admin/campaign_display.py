@@ -1,11 +1,14 @@
-"""What the campaign pages show: the progress bar, the counters, the message preview and the cost."""
+"""What the campaign pages show: the progress bar, the counters, the message preview, the pre-flight and the cost."""
+
+from dataclasses import asdict
 
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
+from campaigns.services.compliance import campaign_size, campaign_text
 from campaigns.services.errors import DomainError
-from campaigns.services.preflight import campaign_preflight
-from campaigns.sms import BodyError, compile_template, measure, measure_body
+from campaigns.services.preflight import Preflight, campaign_preflight
+from campaigns.sms import compile_template, measure
 from metrics.models import CampaignMetrics
 from metrics.services import COUNTERS
 from metrics.status import status_payload
@@ -58,27 +61,64 @@ def counters_table(counters: dict) -> str:
 
 
 def message_preview(campaign: Campaign) -> str:
-    """The text a contact named Alex Smith would get, with its encoding and segments."""
+    """The text a contact named Alex Smith would get (opt-out language included), with its encoding and
+    segments, and the segments quoted for pricing: `campaign_size`, what enqueue holds per recipient (once
+    enqueued, what it held)."""
     try:
-        text = compile_template(campaign.body).render_names("Alex", "Smith")
-        quoted = measure_body(campaign.body)
-    except BodyError as exc:
-        return format_html('<span class="errornote">{}</span>', exc)
+        quoted = campaign_size(campaign=campaign, shop=campaign.shop)
+    except DomainError as exc:
+        return format_html('<span class="errornote">{}</span>', exc.detail)
+    text = compile_template(campaign_text(campaign=campaign, shop=campaign.shop)).render_names("Alex", "Smith")
+    segments = campaign.segments if campaign.enqueued_at else quoted.segments
     size = measure(text)
     return format_html(
         '<pre style="white-space:pre-wrap">{}</pre><p>{} · {} segment(s) for this example · '
-        "{} segment(s) quoted for pricing</p>",
-        text, size.encoding, size.segments, quoted.segments,
+        '<span data-quoted-segments="{}">{} segment(s) quoted for pricing</span></p>',
+        text, size.encoding, size.segments, segments, segments,
     )
+
+
+def preflight_of(campaign: Campaign) -> Preflight | DomainError:
+    """`campaign_preflight` of a campaign not yet enqueued, or its refusal; computed once per page (the
+    pre-flight panel and the cost share it)."""
+    if "_sms_preflight" not in campaign.__dict__:
+        try:
+            campaign._sms_preflight = campaign_preflight(shop=campaign.shop, campaign_id=campaign.id)
+        except DomainError as exc:
+            campaign._sms_preflight = exc
+    return campaign._sms_preflight
+
+
+def preflight_panel(campaign: Campaign) -> str:
+    """What an enqueue now would do, each `Preflight` field under the API's key (`GET …/preflight`): messaged,
+    excluded by reason, encoding, segments, credits needed and available, a shortfall named; a refusal (e.g. an
+    invalid body) is shown as a message."""
+    if campaign.status not in Campaign.EDITABLE:
+        return "—"
+    plan = preflight_of(campaign)
+    if isinstance(plan, DomainError):
+        return format_html('<p class="errornote">Pre-flight refused ({}): {}</p>', plan.reason, plan.detail)
+    rows = []
+    for name, value in asdict(plan).items():  # every field the API answers, in its order and its key
+        if name == "excluded":
+            rows += [(f"excluded: {reason.replace('_', ' ')}", f"excluded.{reason}", n) for reason, n in value.items()]
+        else:
+            first, *rest = name.split("_")
+            rows.append((name.replace("_", " "), first + "".join(word.title() for word in rest), value))
+    table = format_html('<table class="sms-preflight">{}</table>', format_html_join(
+        "", '<tr><th>{}</th><td data-preflight="{}">{}</td></tr>', rows))
+    if plan.credits_needed <= plan.credits_available:
+        return table
+    short = plan.credits_needed - plan.credits_available
+    return format_html('{}<p class="errornote">Not enough credits: {} more needed.</p>', table, short)
 
 
 def estimated_cost(campaign: Campaign) -> str:
     """Credits: recipients × segments once enqueued, else what the pre-flight says an enqueue now would hold
     (the same audience query enqueue uses, opt-out language and frequency cap included)."""
     if not campaign.enqueued_at:
-        try:
-            plan = campaign_preflight(shop=campaign.shop, campaign_id=campaign.id)
-        except DomainError:
+        plan = preflight_of(campaign)
+        if isinstance(plan, DomainError):
             return "—"
         return format_html("{} credits ({} eligible contacts now × {} segment(s))",
                            plan.credits_needed, plan.messaged, plan.segments)

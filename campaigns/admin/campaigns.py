@@ -9,10 +9,11 @@ from django.utils.html import format_html
 from campaigns.admin import campaign_display as display
 from campaigns.admin.campaign_actions import ACTIONS
 from campaigns.admin.messages import run_service
-from campaigns.admin.scoping import ShopScopedAdmin
-from campaigns.models import Campaign
+from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
+from campaigns.models import Campaign, Shop
 from campaigns.services.campaigns import campaign_create, campaign_update
-from campaigns.sms import BodyError, measure_body
+from campaigns.services.compliance import campaign_size
+from campaigns.services.errors import DomainError
 
 EDITED_FIELDS = ("name", "body", "sender", "audience", "scheduled_at")
 
@@ -33,8 +34,8 @@ class CampaignAdmin(ShopScopedAdmin):
     search_fields = ("name", "body")
     actions = ACTIONS
     show_full_result_count = False
-    readonly_fields = ("status", "live_counters", "preview", "cost", "recipients_link", "encoding", "segments",
-                       "enqueued_at", "finished_at")
+    readonly_fields = ("status", "live_counters", "preview", "cost", "preflight", "recipients_link", "encoding",
+                       "segments", "enqueued_at", "finished_at")
 
     class Media:
         js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js")
@@ -65,6 +66,10 @@ class CampaignAdmin(ShopScopedAdmin):
     @admin.display(description="estimated cost")
     def cost(self, obj):
         return display.estimated_cost(obj)
+
+    @admin.display(description="pre-flight")
+    def preflight(self, obj):
+        return display.preflight_panel(obj)
 
     @admin.display(description="recipients")
     def recipients_link(self, obj):
@@ -109,12 +114,27 @@ class CampaignAdmin(ShopScopedAdmin):
         ]
 
     def measure_view(self, request):
-        """Encoding and segments of the body being typed, measured as the services measure it."""
+        """Encoding and segments of the body being typed, as `campaign_size` quotes them and enqueue charges
+        them: the shop's opt-out language included."""
+        draft = Campaign(body=request.GET.get("body", ""))
         try:
-            size = measure_body(request.GET.get("body", ""))
-        except BodyError as exc:
-            return JsonResponse({"error": str(exc)})
+            size = campaign_size(campaign=draft, shop=self.measure_shop(request))
+        except DomainError as exc:
+            return JsonResponse({"error": exc.detail})
         return JsonResponse({"encoding": size.encoding, "segments": size.segments})
+
+    @staticmethod
+    def measure_shop(request) -> Shop:
+        """The merchant's shop; for a superuser the one chosen in the form (`shop`), else the opened campaign's
+        (`campaign`), else an unsaved shop (no opt-out language) until one is chosen."""
+        shop_id = merchant_shop_id(request)
+        if shop_id is None:
+            chosen, opened = (request.GET.get(name, "") for name in ("shop", "campaign"))
+            if chosen.isdigit() and len(chosen) < 10:
+                shop_id = int(chosen)
+            elif opened.isdigit() and len(opened) < 10:
+                shop_id = Campaign.objects.filter(id=int(opened)).values_list("shop_id", flat=True).first()
+        return Shop.objects.filter(id=shop_id).first() or Shop()
 
     def status_view(self, request, campaign_id):
         """The counters as JSON for the detail page's refresh; another shop's campaign is not found."""

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 
 from campaigns.admin.scoping import merchant_shop_id
 from campaigns.models import Shop
-from campaigns.services.contacts import MAX_BULK_ROWS, contacts_bulk_upsert
+from campaigns.services.contacts import CONSENT_SOURCE_CSV, MAX_BULK_ROWS, contacts_bulk_upsert
 from campaigns.services.errors import validation_error_text
 
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
@@ -40,11 +40,13 @@ def csv_rows(text: str) -> list[dict]:
     return rows
 
 
-def import_rows(*, shop: Shop, rows: list[dict]) -> dict:
-    """Upsert in chunks the service accepts; rejected rows carry their CSV line number (header is line 1)."""
+def import_rows(*, shop: Shop, rows: list[dict], detail: str = "") -> dict:
+    """Upsert in chunks the service accepts, consent changes recorded with source `csv` (who: `detail`);
+    rejected rows carry their CSV line number (header is line 1)."""
     report = {"created": 0, "updated": 0, "rejected": []}
     for start in range(0, len(rows), MAX_BULK_ROWS):
-        result = contacts_bulk_upsert(shop=shop, rows=rows[start:start + MAX_BULK_ROWS])
+        result = contacts_bulk_upsert(shop=shop, rows=rows[start:start + MAX_BULK_ROWS], source=CONSENT_SOURCE_CSV,
+                                      detail=detail)
         report["created"] += result.created
         report["updated"] += result.updated
         report["rejected"] += [{**r, "line": start + r["index"] + 2} for r in result.rejected]
@@ -63,7 +65,8 @@ def import_view(model_admin, request):
     if request.method == "POST" and form.is_valid():
         try:
             text = form.cleaned_data["file"].read().decode("utf-8-sig")
-            report = import_rows(shop=form.cleaned_data["shop"], rows=csv_rows(text))
+            detail = f"{form.cleaned_data['file'].name} by {request.user.get_username()}"
+            report = import_rows(shop=form.cleaned_data["shop"], rows=csv_rows(text), detail=detail)
         except UnicodeDecodeError:
             form.add_error("file", "The file is not UTF-8 text.")
         except ValidationError as exc:

@@ -5,7 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.services.preflight import campaign_preflight, contact_consent_history
+from campaigns.services.consent_export import contact_consent_export
+from campaigns.services.preflight import campaign_preflight
 
 
 class ExcludedSerializer(serializers.Serializer):
@@ -65,9 +66,4 @@ class PreflightView(APIView):
 class ContactConsentView(APIView):
     @extend_schema(responses={200: ConsentHistoryAnswer}, summary="The contact's consent history (export)")
     def get(self, request, pk: int):
-        contact, events = contact_consent_history(shop=request.user.shop, contact_id=pk)
-        body = {
-            "contactId": contact.id, "phone": contact.phone, "smsConsent": contact.sms_consent,
-            "optedOutAt": contact.opted_out_at, "events": ConsentEventSerializer(events, many=True).data,
-        }
-        return Response(body)
+        return Response(contact_consent_export(shop=request.user.shop, contact_id=pk))

@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from campaigns.fields import sender_clean, tags_clean
 from campaigns.models import Campaign, Shop
-from campaigns.services.compliance import opt_out_suffix
+from campaigns.services.compliance import campaign_size
 from campaigns.services.errors import DomainError
-from campaigns.sms import BodyError, measure_body
 
 
 def audience_clean(value: object) -> dict:
@@ -27,7 +26,7 @@ def audience_clean(value: object) -> dict:
 def campaign_create(*, shop: Shop, data: Mapping) -> Campaign:
     """Create a campaign from typed fields (`name`, `body`, optional `sender`, `audience`, `scheduled_at`).
     Its body compiles (else DomainError `invalid_body`); it is `scheduled` when `scheduled_at` is given."""
-    fields = _campaign_fields_clean(data, now=timezone.now(), opt_out=opt_out_suffix(shop))
+    fields = _campaign_fields_clean(data, now=timezone.now(), shop=shop)
     return Campaign.objects.create(shop=shop, **fields)
 
 
@@ -36,7 +35,7 @@ def campaign_update(*, campaign: Campaign, data: Mapping) -> Campaign:
     Setting `scheduled_at` makes it `scheduled`, clearing it makes it `draft`."""
     with transaction.atomic():
         campaign = _locked_editable(campaign)
-        fields = _campaign_fields_clean(data, now=timezone.now(), opt_out=opt_out_suffix(campaign.shop))
+        fields = _campaign_fields_clean(data, now=timezone.now(), shop=campaign.shop)
         for name, value in fields.items():
             setattr(campaign, name, value)
         campaign.save(update_fields=[*fields, "updated_at"])
@@ -59,15 +58,12 @@ def _locked_editable(campaign: Campaign) -> Campaign:
     return campaign
 
 
-def _campaign_fields_clean(data: Mapping, *, now: datetime, opt_out: str) -> dict:
-    """Model field values for the given fields, with `encoding`/`segments` for a body (with the shop's opt-out
-    language `opt_out` appended, as sent) and `status` for a schedule."""
+def _campaign_fields_clean(data: Mapping, *, now: datetime, shop: Shop) -> dict:
+    """Model field values for the given fields, with `encoding`/`segments` for a body (its `campaign_size` in
+    `shop`, opt-out language included, as charged) and `status` for a schedule."""
     fields = {name: data[name] for name in ("name", "body") if name in data}
     if "body" in fields:
-        try:
-            size = measure_body(fields["body"] + opt_out)
-        except BodyError as exc:
-            raise DomainError("invalid_body", str(exc)) from exc
+        size = campaign_size(campaign=Campaign(body=fields["body"]), shop=shop)
         fields.update(encoding=size.encoding, segments=size.segments)
     errors = {}
     for name, clean in (("sender", sender_clean), ("audience", audience_clean)):

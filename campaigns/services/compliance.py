@@ -1,6 +1,8 @@
-"""Compliance rules shared by enqueue, preflight and sending: the opt-out language a campaign's messages
-carry, and the send-time consent check's outcome for recipients who opted out after enqueue."""
+"""Compliance rules shared by enqueue, preflight, sending and the admin: the opt-out language a campaign's
+messages carry (and so their quoted size), and the send-time consent check's outcome for recipients who
+opted out after enqueue."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -8,7 +10,9 @@ from django.db import transaction
 from campaigns.models import Batch, Campaign, Shop
 from campaigns.services import sql
 from campaigns.services.credits import credits_release
+from campaigns.services.errors import DomainError
 from campaigns.services.quiet import recipients_hold
+from campaigns.sms import BodyError, TextSize, measure_body
 from metrics.services import deltas_for_transitions, metrics_apply
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to opt out"
@@ -32,6 +36,18 @@ def frequency_cap_since(*, shop: Shop, now: datetime) -> datetime | None:
 def campaign_text(*, campaign: Campaign, shop: Shop) -> str:
     """The template every recipient gets: the body plus the shop's opt-out language (counted in segments)."""
     return campaign.body + opt_out_suffix(shop)
+
+
+def campaign_size(*, campaign: Campaign, shop: Shop) -> TextSize:
+    """The encoding and segments each message of the campaign is quoted and charged at: `campaign_text`
+    measured with each placeholder counted as PLACEHOLDER_ESTIMATE, at least one segment. The one measure
+    behind the stored segments, the pre-flight, enqueue's credit hold and the admin's preview (an unsaved
+    Campaign carries a body being typed). DomainError `invalid_body` when the body does not compile."""
+    try:
+        size = measure_body(campaign_text(campaign=campaign, shop=shop))
+    except BodyError as exc:
+        raise DomainError("invalid_body", str(exc)) from exc
+    return replace(size, segments=max(size.segments, 1))
 
 
 def recipients_exclude(

@@ -36,8 +36,10 @@ def consent_apply(
     return current._replace(sms_consent=False), None
 
 
-def consent_event(contact: Contact, action: str, *, source: str) -> ConsentEvent:
-    """The (unsaved) history row of `contact`'s consent being granted or withdrawn."""
+def consent_event(contact: Contact, action: str, *, source: str, detail: str = "") -> ConsentEvent:
+    """The (unsaved) history row of `contact`'s consent being granted or withdrawn (`detail`: who, or the
+    wording, when known)."""
     return ConsentEvent(
-        shop_id=contact.shop_id, contact_id=contact.pk, phone=contact.phone, action=action, source=source
+        shop_id=contact.shop_id, contact_id=contact.pk, phone=contact.phone, action=action, source=source,
+        detail=detail[:500],
     )

@@ -30,6 +30,8 @@ from campaigns.services.errors import validation_error_text
 
 MAX_BULK_ROWS = 10_000
 CONSENT_SOURCE_API = "api"
+CONSENT_SOURCE_ADMIN = "admin"
+CONSENT_SOURCE_CSV = "csv"
 _WRITE_BATCH = 1000
 _ECHO_LENGTH = 32
 _CONTACTS_LOCK_SPACE = 0x636F6E74  # "cont": the advisory-lock namespace of contact upserts
@@ -85,18 +87,24 @@ def _consent_clean(value: object) -> bool:
     return value
 
 
-def contact_upsert(*, shop: Shop, data: object) -> tuple[Contact, bool]:
+def contact_upsert(
+    *, shop: Shop, data: object, source: str = CONSENT_SOURCE_API, detail: str = ""
+) -> tuple[Contact, bool]:
     """Create the contact, or update the shop's contact with the same (normalised) phone. Fields not given keep
-    their values; a consent change is recorded as a ConsentEvent. Returns (contact, created)."""
+    their values; a consent change is recorded as a ConsentEvent of `source` (who: `detail`). Returns
+    (contact, created)."""
     row = contact_input_clean(data, region=shop.default_region)
     with transaction.atomic():
-        created = _contacts_write(shop=shop, rows={row.phone: row})
+        created = _contacts_write(shop=shop, rows={row.phone: row}, source=source, detail=detail)
     return Contact.objects.get(shop=shop, phone=row.phone), created == 1
 
 
-def contacts_bulk_upsert(*, shop: Shop, rows: object) -> BulkUpsertResult:
+def contacts_bulk_upsert(
+    *, shop: Shop, rows: object, source: str = CONSENT_SOURCE_API, detail: str = ""
+) -> BulkUpsertResult:
     """Upsert up to MAX_BULK_ROWS contacts in one transaction. Valid rows are written even when others are
-    rejected (each reported with its index). A phone given twice is written once, from its last valid row."""
+    rejected (each reported with its index). A phone given twice is written once, from its last valid row.
+    Consent changes are recorded as ConsentEvents of `source` (who: `detail`)."""
     if not isinstance(rows, list):
         raise ValidationError({"contacts": ["Must be a list of contact objects."]})
     if len(rows) > MAX_BULK_ROWS:
@@ -110,13 +118,15 @@ def contacts_bulk_upsert(*, shop: Shop, rows: object) -> BulkUpsertResult:
             continue
         cleaned[row.phone] = row
     with transaction.atomic():
-        created = _contacts_write(shop=shop, rows=cleaned)
+        created = _contacts_write(shop=shop, rows=cleaned, source=source, detail=detail)
     return BulkUpsertResult(created=created, updated=len(cleaned) - created, rejected=rejected)
 
 
-def contact_update(*, contact: Contact, data: object) -> Contact:
+def contact_update(
+    *, contact: Contact, data: object, source: str = CONSENT_SOURCE_API, detail: str = ""
+) -> Contact:
     """Change the given fields of one contact (PATCH). A new phone must not belong to another contact of the
-    shop; a consent change is recorded as a ConsentEvent."""
+    shop; a consent change is recorded as a ConsentEvent of `source` (who: `detail`)."""
     row = contact_input_clean(data, region=contact.shop.default_region, partial=True)
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -125,14 +135,14 @@ def contact_update(*, contact: Contact, data: object) -> Contact:
             changes["phone"] = row.phone
         if row.sms_consent is not None:
             state, action = consent_apply(
-                consent_state(contact), wanted=row.sms_consent, source=CONSENT_SOURCE_API, now=timezone.now()
+                consent_state(contact), wanted=row.sms_consent, source=source, now=timezone.now()
             )
             changes.update(state._asdict())
         for name, value in changes.items():
             setattr(contact, name, value)
         _save_keeping_phone_unique(contact, fields=[*changes, "updated_at"])
         if action:
-            consent_event(contact, action, source=CONSENT_SOURCE_API).save()
+            consent_event(contact, action, source=source, detail=detail).save()
     return contact
 
 
@@ -144,7 +154,7 @@ def _save_keeping_phone_unique(contact: Contact, *, fields: list[str]) -> None:
         raise ValidationError({"phone": ["Another contact of this shop has this phone number."]}) from exc
 
 
-def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput]) -> int:
+def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput], source: str, detail: str) -> int:
     """Upsert `rows` (keyed by phone) and write their consent events; returns how many were new.
     Must run inside a transaction: the existing rows are locked until it ends."""
     _serialise_contact_writes(shop=shop)
@@ -153,7 +163,7 @@ def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput]) -> int:
     by_given_fields, events = defaultdict(list), []
     for phone, row in sorted(rows.items()):
         state, action = consent_apply(
-            existing.get(phone, NO_CONSENT), wanted=row.sms_consent, source=CONSENT_SOURCE_API, now=now
+            existing.get(phone, NO_CONSENT), wanted=row.sms_consent, source=source, now=now
         )
         contact = Contact(shop=shop, phone=phone, **state._asdict(), **row.fields)
         by_given_fields[tuple(sorted(row.fields))].append(contact)
@@ -168,7 +178,7 @@ def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput]) -> int:
             update_fields=[*CONSENT_FIELDS, "updated_at", *given],
         )
     ConsentEvent.objects.bulk_create(
-        [consent_event(contact, action, source=CONSENT_SOURCE_API) for contact, action in events],
+        [consent_event(contact, action, source=source, detail=detail) for contact, action in events],
         batch_size=_WRITE_BATCH,
     )
     return len(rows) - len(existing)

@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient, Shop
 from campaigns.services import sql
-from campaigns.services.compliance import campaign_text, frequency_cap_since
+from campaigns.services.compliance import campaign_size, frequency_cap_since
 from campaigns.services.credits import credits_hold
 from campaigns.services.dispatch import batches_dispatch_on_commit
 from campaigns.services.errors import DomainError
-from campaigns.sms import BodyError, measure_body
 from metrics.services import metrics_create
 
 
@@ -49,11 +48,8 @@ def _check(*, shop: Shop, campaign: Campaign) -> None:
         )
     if not shop.is_active:
         raise DomainError("shop_inactive", "The shop is suspended.")
-    try:
-        size = measure_body(campaign_text(campaign=campaign, shop=shop))
-    except BodyError as exc:
-        raise DomainError("invalid_body", str(exc)) from exc
-    campaign.encoding, campaign.segments = size.encoding, max(size.segments, 1)
+    size = campaign_size(campaign=campaign, shop=shop)
+    campaign.encoding, campaign.segments = size.encoding, size.segments
 
 
 def _materialise(*, campaign: Campaign, tags: list[str], cap_since: datetime | None) -> tuple[int, int]:

@@ -6,11 +6,10 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, Shop
 from campaigns.services import sql
-from campaigns.services.compliance import campaign_text, frequency_cap_since
+from campaigns.services.compliance import campaign_size, frequency_cap_since
 from campaigns.services.enqueue import audience_tags
 from campaigns.services.errors import DomainError
 from campaigns.services.quiet import audience_held_now
-from campaigns.sms import BodyError, measure_body
 
 # Exclusions that cannot happen, reported as 0 so the answer names every reason of the issue:
 # - duplicate: an audience is one shop's contacts, unique per (shop, phone), and recipients are unique per
@@ -43,13 +42,10 @@ def campaign_preflight(*, shop: Shop, campaign_id: int) -> Preflight:
     if campaign is None:
         raise DomainError("not_found", "No such campaign.")
     shop = Shop.objects.get(id=shop.id)
-    try:
-        size = measure_body(campaign_text(campaign=campaign, shop=shop))
-    except BodyError as exc:
-        raise DomainError("invalid_body", str(exc)) from exc
+    size = campaign_size(campaign=campaign, shop=shop)
     cap_since, tags = frequency_cap_since(shop=shop, now=timezone.now()), audience_tags(campaign)
     counts = sql.audience_breakdown(shop_id=shop.id, tags=tags, cap_since=cap_since)
-    messaged, segments = counts.pop("messaged"), max(size.segments, 1)
+    messaged, segments = counts.pop("messaged"), size.segments
     return Preflight(
         messaged=messaged, excluded={**counts, **STRUCTURALLY_NONE},
         held_quiet_hours=audience_held_now(shop=shop, tags=tags, cap_since=cap_since),

@@ -1,4 +1,5 @@
-// Shows the encoding and segment count under the campaign body while it is typed (measured by the server).
+// Shows the encoding and segment count under the campaign body while it is typed (measured by the server with
+// the shop's opt-out language, as charged; a superuser's chosen shop or the opened campaign name the shop).
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -8,15 +9,20 @@
     note.className = "help sms-segments";
     body.parentNode.appendChild(note);
     var base = window.location.pathname.replace(/(add|\d+\/change)\/$/, "");
+    var opened = window.location.pathname.match(/(\d+)\/change\/$/);
+    var shop = document.querySelector("select[name=shop]");
     var timer = null;
     function measure() {
-      fetch(base + "measure/?body=" + encodeURIComponent(body.value), {credentials: "same-origin"})
+      var query = "body=" + encodeURIComponent(body.value) + (opened ? "&campaign=" + opened[1] : "") +
+        (shop && shop.value ? "&shop=" + encodeURIComponent(shop.value) : "");
+      fetch(base + "measure/?" + query, {credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (d) {
           if (d) { note.textContent = d.error ? d.error : d.encoding + " · " + d.segments + " segment(s)"; }
         });
     }
     body.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(measure, 300); });
+    if (shop) { shop.addEventListener("change", measure); }
     measure();
   });
 })();
