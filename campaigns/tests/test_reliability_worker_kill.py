@@ -29,9 +29,12 @@ def test_a_worker_killed_mid_batch_never_sends_twice(settings, mitto_simulator, 
     )
     worker.kill()  # SIGKILL to the process group: the answers are never applied
     worker.process.wait(10)
-    in_flight = len(mitto_simulator.accepted()) // BATCH
+    at_simulator = len(mitto_simulator.accepted()) // BATCH
     mitto_simulator.configure(delay_ms=0)
-    assert Batch.objects.filter(campaign=campaign, status="submitting").count() == in_flight
+    # The other pool process may have claimed a batch whose request had not reached the simulator yet when
+    # the kill landed: from the database the two cannot be told apart, so both count as in flight.
+    in_flight = Batch.objects.filter(campaign=campaign, status="submitting").count()
+    assert in_flight >= at_simulator >= 1
 
     settings.SEND_SUBMIT_DEADLINE_S = settings.SEND_STALE_DISPATCH_S = 0  # beat, with its deadlines passed
     recovered = batches_recover()
@@ -44,7 +47,12 @@ def test_a_worker_killed_mid_batch_never_sends_twice(settings, mitto_simulator, 
     batches_recover()
 
     counts = mitto_simulator.destination_counts()
-    assert set(counts.values()) == {1} and len(counts) == RECIPIENTS
+    unknown = Batch.objects.filter(campaign=campaign, status="unknown").values_list("number", flat=True)
+    resent = set(CampaignRecipient.objects.filter(campaign=campaign).exclude(batch_no__in=unknown)
+                 .values_list("phone", flat=True))
+    everyone = set(CampaignRecipient.objects.filter(campaign=campaign).values_list("phone", flat=True))
+    assert set(counts.values()) == {1} and resent <= set(counts) <= everyone
+    assert len(counts) >= RECIPIENTS - (in_flight - at_simulator) * BATCH
     assert Batch.objects.filter(campaign=campaign, status="unknown").count() == in_flight
     assert all(attempts <= settings.QUEUE_ATTEMPTS for _, _, attempts in batch_states())
     assert_review_or_final(campaign)
