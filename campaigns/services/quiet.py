@@ -48,10 +48,21 @@ def _number_zones(phone: str) -> tuple[str, ...]:
     return tuple(zone for zone in zones if zone != phone_timezones.UNKNOWN_TIMEZONE)
 
 
+def zone_names(phone: str, contact_zone: str = "") -> tuple[str, ...]:
+    """The recipient's time zone names: the contact's own, else the number's (none when unknown: not held).
+    Where every valid number under the number's first GROUP_DIGITS digits (or its longest time-zone prefix)
+    has the same zones, those are taken without parsing the number (most numbers: one dict lookup)."""
+    if contact_zone and _zone(contact_zone):
+        return (contact_zone,)
+    for digits in (phone[1 : 1 + GROUP_DIGITS], phone[1 : 1 + TIMEZONE_LONGEST_PREFIX]):
+        lists = _prefix_zone_lists(digits)
+        if lists is not None and len(lists) == 1:
+            return next(iter(lists))
+    return _number_zones(phone)
+
+
 def zones_for(phone: str, contact_zone: str = "") -> list[ZoneInfo]:
-    """The recipient's time zones: the contact's own, else the number's (none when unknown: not held)."""
-    names = (contact_zone,) if contact_zone and _zone(contact_zone) else _number_zones(phone)
-    return [zone for zone in map(_zone, names) if zone is not None]
+    return [zone for zone in map(_zone, zone_names(phone, contact_zone)) if zone is not None]
 
 
 def _open_in(zone: ZoneInfo, at: datetime, start: time, end: time) -> bool:
@@ -113,11 +124,13 @@ def recipients_to_hold(*, shop: Shop, rows: list[tuple[int, str, str]]) -> list[
     if window is None:
         return []
     at, start, end = window
-    held = []
+    held, until_of = [], {}
     for rid, phone, zone in rows:
-        until = held_until(zones=zones_for(phone, zone), at=at, start=start, end=end)
-        if until is not None:
-            held.append((rid, until))
+        names = zone_names(phone, zone)
+        if names not in until_of:  # a batch spans few zone lists: each decided once
+            until_of[names] = held_until(zones=[z for z in map(_zone, names) if z], at=at, start=start, end=end)
+        if until_of[names] is not None:
+            held.append((rid, until_of[names]))
     return held
 
 

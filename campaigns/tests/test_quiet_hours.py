@@ -5,6 +5,7 @@ campaigns.services.quiet.now."""
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import pytest
 import responses
 
@@ -64,6 +65,21 @@ def test_zones_come_from_the_contact_else_the_number():
     assert quiet.zones_for("+12125551234") == [NEW_YORK]
     assert quiet.zones_for("+306912345678", "America/New_York") == [NEW_YORK]
     assert quiet.zones_for("+306912345678", "Not/AZone") == [ATHENS]
+
+
+def test_zones_read_off_the_prefix_equal_the_parsed_numbers_zones():
+    """The shortcut (zones shared by every number under a prefix) gives what parsing each number gives, for
+    an example number of every type of every region phonenumbers knows."""
+    checked = 0
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None or not phonenumbers.is_valid_number(example):
+                continue
+            phone = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            assert quiet.zone_names(phone) == quiet._number_zones(phone), (region, kind, phone)
+            checked += 1
+    assert checked > 1000
 
 
 @responses.activate
