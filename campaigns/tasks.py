@@ -21,6 +21,21 @@ from config.locks import single_instance
 logger = logging.getLogger(__name__)
 
 
+def _retry_later(task, delay_s: float, *, args: list, kwargs: dict, unpublished=None) -> None:
+    """Run `task` again in `delay_s`: through the broker (countdown) on a worker; in-process (eager), by
+    waiting here, since Celery would re-run it at once, one frame deeper. When the retry cannot be published
+    (broker unreachable) the message is dropped: `unpublished` is called first."""
+    if task.request.is_eager:
+        time.sleep(delay_s)
+        return
+    try:
+        raise task.retry(countdown=delay_s, args=args, kwargs=kwargs)
+    except Reject:
+        if unpublished:
+            unpublished()
+        raise
+
+
 # No autoretry_for: which provider errors are retried, and how often, is decided by batch_send from the
 # attempts counted on the Batch row (a redelivered message must not reset them); the task only waits.
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name="campaigns.send_batch")
@@ -31,16 +46,10 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
         if result.retry_in_s is None:
             return result.status
         limiter_waits += int(result.limiter_wait)
-        if not self.request.is_eager:
-            try:
-                raise self.retry(countdown=result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits})
-            except Reject:
-                # The retry could not be published (broker unreachable) and this message is dropped: the batch
-                # goes back undispatched for beat's next run rather than waiting out SEND_STALE_DISPATCH_S.
-                batches_undispatch(batch_ids=[batch_id])
-                raise
-        # In-process (eager) tasks: Celery would re-run at once, one frame deeper; wait here instead.
-        time.sleep(result.retry_in_s)
+        # A retry that cannot be published puts the batch back undispatched for beat's next run, rather
+        # than leaving it to wait out SEND_STALE_DISPATCH_S.
+        _retry_later(self, result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits},
+                     unpublished=lambda: batches_undispatch(batch_ids=[batch_id]))
 
 
 # A HELP answer the rate limiter deferred: sent once the shop's limits have room (routed to the send queue).
@@ -53,9 +62,7 @@ def send_help_answer(self, log_id: int, attempt: int = 1) -> str:
         if result.retry_in_s is None:
             return result.status
         attempt += 1
-        if not self.request.is_eager:
-            raise self.retry(countdown=result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
-        time.sleep(result.retry_in_s)
+        _retry_later(self, result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
 
 
 def _periodic(name: str, work) -> dict | None:
