@@ -1,5 +1,6 @@
 """Quiet hours: no campaign message reaches a recipient outside the shop's sending window (default
-08:00–21:00) in the recipient's local time. The time zone is the contact's own when set, else every zone
+08:00–21:00), narrowed where the law of the number's place is stricter (campaigns.services.quiet_laws), in
+the recipient's local time. The time zone is the contact's own when set, else every zone
 `phonenumbers` gives the number — and then the strictest rule applies: the window must be open in all of
 them. Recipients met in quiet hours at send time are held (queued, in no batch, counted in `held`) until
 their window opens, when beat puts them into new batches."""
@@ -21,6 +22,7 @@ from campaigns.models import Batch, Campaign, CampaignRecipient, Shop
 from campaigns.services import sql
 from campaigns.services.credits import shop_lock
 from campaigns.services.dispatch import batches_dispatch_on_commit
+from campaigns.services.quiet_laws import LAW_PREFIX_DIGITS, Window, recipient_window
 from metrics.services import metrics_apply
 
 HELD = CampaignRecipient.HELD_BATCH_NO
@@ -108,29 +110,24 @@ def recipients_hold(*, held: list[tuple[int, datetime]]) -> int:
         return cursor.rowcount
 
 
-def quiet_window(shop: Shop) -> tuple[datetime, time, time] | None:
-    """(now, window start, window end) when the shop's quiet hours apply; None when they are not enforced
-    or its window is open all day (start == end)."""
-    start, end = shop.quiet_hours_start, shop.quiet_hours_end
-    if not settings.QUIET_HOURS_ENFORCED or start == end:
-        return None
-    return now(), start, end
-
-
 def recipients_to_hold(*, shop: Shop, rows: list[tuple[int, str, str]]) -> list[tuple[int, datetime]]:
-    """(id, until) of the (id, phone, contact zone) rows now in the shop's quiet hours (none when quiet
-    hours are not enforced, or the shop's window is open all day: start == end)."""
-    window = quiet_window(shop)
-    if window is None:
+    """(id, until) of the (id, phone, contact zone) rows now outside their window: the shop's, narrowed by
+    the law of the number's place (none held when quiet hours are not enforced; a shop window open all day
+    holds only numbers a law covers)."""
+    if not settings.QUIET_HOURS_ENFORCED:
         return []
-    at, start, end = window
+    at, start, end = now(), shop.quiet_hours_start, shop.quiet_hours_end
     held, until_of = [], {}
     for rid, phone, zone in rows:
-        names = zone_names(phone, zone)
-        if names not in until_of:  # a batch spans few zone lists: each decided once
-            until_of[names] = held_until(zones=[z for z in map(_zone, names) if z], at=at, start=start, end=end)
-        if until_of[names] is not None:
-            held.append((rid, until_of[names]))
+        window = recipient_window(start, end, phone)
+        if window is None:
+            continue
+        key = (zone_names(phone, zone), window)
+        if key not in until_of:  # a batch spans few zone lists and windows: each decided once
+            zones = [z for z in map(_zone, key[0]) if z]
+            until_of[key] = held_until(zones=zones, at=at, start=window[0], end=window[1])
+        if until_of[key] is not None:
+            held.append((rid, until_of[key]))
     return held
 
 
@@ -190,6 +187,7 @@ def held_recipients_release() -> dict:
 # the window's edge) is each number looked at, with the same function the send path uses.
 
 GROUP_DIGITS = 4
+assert GROUP_DIGITS >= LAW_PREFIX_DIGITS, "a pre-flight group must decide which law applies"
 STREAM_CHUNK = 5000
 
 
@@ -221,51 +219,55 @@ def _prefix_zone_lists(digits: str) -> frozenset[tuple[str, ...]] | None:
 
 
 class _HeldNow:
-    """Whether a zone list, a contact's zone or a phone prefix is in quiet hours at one moment (cached)."""
+    """Whether a zone list, a contact's zone or a phone prefix is outside a window at one moment (cached)."""
 
-    def __init__(self, at: datetime, start: time, end: time):
-        self.at, self.start, self.end = at, start, end
-        self._lists: dict[tuple[str, ...], bool] = {}
-        self._prefixes: dict[str, bool | None] = {}
+    def __init__(self, at: datetime):
+        self.at = at
+        self._lists: dict[tuple[tuple[str, ...], Window], bool] = {}
+        self._prefixes: dict[tuple[str, Window], bool | None] = {}
 
-    def zones(self, names: tuple[str, ...]) -> bool:
-        if names not in self._lists:
+    def zones(self, names: tuple[str, ...], window: Window) -> bool:
+        if (names, window) not in self._lists:
             zones = [zone for zone in map(_zone, names) if zone is not None]
-            self._lists[names] = any(not _open_in(zone, self.at, self.start, self.end) for zone in zones)
-        return self._lists[names]
+            self._lists[names, window] = any(not _open_in(zone, self.at, *window) for zone in zones)
+        return self._lists[names, window]
 
-    def prefix(self, digits: str) -> bool | None:
+    def prefix(self, digits: str, window: Window) -> bool | None:
         """True/False for every valid number under `digits`; None when it depends on the number."""
-        if digits not in self._prefixes:
+        if (digits, window) not in self._prefixes:
             lists = _prefix_zone_lists(digits)
-            decisions = {self.zones(names) for names in lists} if lists else set()
-            self._prefixes[digits] = decisions.pop() if len(decisions) == 1 else None
-        return self._prefixes[digits]
+            decisions = {self.zones(names, window) for names in lists} if lists else set()
+            self._prefixes[digits, window] = decisions.pop() if len(decisions) == 1 else None
+        return self._prefixes[digits, window]
 
-    def contact(self, phone: str, contact_zone: str) -> bool:
+    def contact(self, phone: str, contact_zone: str, window: Window) -> bool:
         """Exactly what recipients_to_hold decides for this row."""
         if contact_zone and _zone(contact_zone):
-            return self.zones((contact_zone,))
-        decided = self.prefix(phone[1 : 1 + TIMEZONE_LONGEST_PREFIX])
-        return decided if decided is not None else self.zones(_number_zones(phone))
+            return self.zones((contact_zone,), window)
+        decided = self.prefix(phone[1 : 1 + TIMEZONE_LONGEST_PREFIX], window)
+        return decided if decided is not None else self.zones(_number_zones(phone), window)
 
 
 def audience_held_now(*, shop: Shop, tags: Sequence[str], cap_since: datetime | None) -> int:
-    """How many of the contacts an enqueue now would message are in their quiet hours at this moment, so
+    """How many of the contacts an enqueue now would message are outside their window at this moment, so
     that a batch sent now would hold them (recipients_to_hold decides each the same way). One GROUP BY of
-    the audience by contact zone and first GROUP_DIGITS phone digits settles almost every contact; only the
-    groups whose numbers can fall on both sides of the window (see above) are streamed through a
-    server-side cursor and looked at per number, with per-prefix caches. 0 when quiet hours do not apply."""
-    window = quiet_window(shop)
-    if window is None:
+    the audience by contact zone and first GROUP_DIGITS phone digits (which also name the law that applies)
+    settles almost every contact; only the groups whose numbers can fall on both sides of the window (see
+    above) are streamed through a server-side cursor and looked at per number, with per-prefix caches. 0 when
+    quiet hours are not enforced."""
+    if not settings.QUIET_HOURS_ENFORCED:
         return 0
-    held_now, held, undecided = _HeldNow(*window), 0, set()
+    start, end = shop.quiet_hours_start, shop.quiet_hours_end
+    held_now, held, undecided = _HeldNow(now()), 0, set()
     audience = {"shop_id": shop.id, "tags": tags, "cap_since": cap_since}
     for contact_zone, digits, count in sql.audience_zone_groups(**audience, digits=GROUP_DIGITS):
-        if contact_zone and _zone(contact_zone):
-            held += count * held_now.zones((contact_zone,))
+        window = recipient_window(start, end, f"+{digits}")
+        if window is None:
             continue
-        decided = held_now.prefix(digits)
+        if contact_zone and _zone(contact_zone):
+            held += count * held_now.zones((contact_zone,), window)
+            continue
+        decided = held_now.prefix(digits, window)
         if decided is None:
             undecided.add(digits)
         else:
@@ -275,6 +277,6 @@ def audience_held_now(*, shop: Shop, tags: Sequence[str], cap_since: datetime | 
             **audience, digits=GROUP_DIGITS, prefixes=sorted(undecided), chunk=STREAM_CHUNK
         )
         for rows in streamed:
-            held += sum(held_now.contact(phone, contact_zone) for contact_zone, phone in rows
-                        if not (contact_zone and _zone(contact_zone)))
+            held += sum(held_now.contact(phone, contact_zone, recipient_window(start, end, phone))
+                        for contact_zone, phone in rows if not (contact_zone and _zone(contact_zone)))
     return held
