@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.http import Http404, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -42,6 +43,14 @@ class CampaignAdmin(ShopScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metrics", "shop")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A campaign past draft/scheduled is shown without save buttons: its fields are read-only."""
+        campaign = self.get_object(request, unquote(object_id))
+        if campaign is not None and campaign.status not in Campaign.EDITABLE:
+            extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                             "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -168,3 +168,15 @@ def test_the_measure_view_counts_segments_as_the_services_do():
     assert client.get("/admin/campaigns/campaign/measure/", {"body": "x" * 161}).json() == {
         "encoding": "GSM-7", "segments": 2}
     assert "error" in client.get("/admin/campaigns/campaign/measure/", {"body": "{{ coupon }}"}).json()
+
+
+def test_a_campaign_past_draft_shows_no_save_buttons_a_draft_does():
+    shop = funded_shop(100)
+    add_contacts(shop, 2)
+    draft, sent = sending_campaign(shop, name="draft"), sending_campaign(shop, name="sent")
+    Campaign.objects.filter(id=sent.id).update(status=Campaign.Status.COMPLETED)
+    client = merchant_client(shop)
+
+    assert b'name="_save"' in client.get(change("campaign", draft.id)).content
+    page = client.get(change("campaign", sent.id))
+    assert page.status_code == 200 and b'name="_save"' not in page.content and b"sms-counters" in page.content
