@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 SIZE ?= 1000000
 
-.PHONY: venv demo test lint bench serve clean-test-dbs
+.PHONY: venv demo test lint bench serve
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
