@@ -1,7 +1,7 @@
 """A real `celery -A config worker` (or `beat`) in a subprocess, pointed at this process's database, Redis
-prefix and queues: the demo's worker, and the end-to-end and reliability tests' worker and beat (on the test
-database). Each runs in a process group of its own, so `kill()` ends the worker and its pool children
-together (SIGKILL by default, as a crash would)."""
+prefix and queues: the system tests' worker and beat (on the test database). Each runs in a process group of
+its own, so `kill()` ends the worker and its pool children together (SIGKILL by default, as a crash would).
+And `point_celery_at`, which moves this process's publishing to another broker."""
 
 import contextlib
 import os
