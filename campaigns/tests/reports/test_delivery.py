@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignRecipient
-from campaigns.services.reports import delivery_rows as reports_sql
+from campaigns.services.reports import delivery_rows
 from campaigns.services.reports.delivery import (
     ApplyResult,
     delivery_reports_apply,
@@ -193,7 +193,7 @@ def test_an_empty_payload_does_nothing():
 def test_a_report_whose_row_commits_while_it_is_applied_is_kept_not_lost(sent_campaign, monkeypatch):
     """The UPDATE ran before the send's commit became visible; the check after it sees the row `sent`."""
     rid = recipient_ids(sent_campaign)[0]
-    monkeypatch.setattr(reports_sql, "recipients_report", lambda reports, now: [])
+    monkeypatch.setattr(delivery_rows, "recipients_report", lambda reports, now: [])
 
     result = delivery_reports_apply(reports=[report(message_id(rid), "Delivered")])
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from campaigns.models import CampaignRecipient
-from campaigns.services.reports import delivery_rows as reports_sql
+from campaigns.services.reports import delivery_rows
 from campaigns.services.reports.delivery import delivery_reports_apply
 from campaigns.tests.support.report_helpers import (
     campaign_with_recipients,
@@ -99,8 +99,8 @@ def test_a_payload_aborted_by_a_deadlock_is_applied_again(monkeypatch):
     campaign = campaign_with_recipients(3)
     ids = recipient_ids(campaign)
     send_results(campaign, sent=ids)
-    patched, calls = _failing_once(reports_sql.recipients_report, _Deadlock())
-    monkeypatch.setattr(reports_sql, "recipients_report", patched)
+    patched, calls = _failing_once(delivery_rows.recipients_report, _Deadlock())
+    monkeypatch.setattr(delivery_rows, "recipients_report", patched)
 
     result = delivery_reports_apply(reports=[report(message_id(rid)) for rid in ids])
 
@@ -112,8 +112,8 @@ def test_a_payload_aborted_by_a_deadlock_is_applied_again(monkeypatch):
 def test_other_database_errors_are_not_retried(monkeypatch):
     campaign = campaign_with_recipients(1)
     send_results(campaign, sent=recipient_ids(campaign))
-    patched, calls = _failing_once(reports_sql.recipients_report, ValueError("connection lost"))
-    monkeypatch.setattr(reports_sql, "recipients_report", patched)
+    patched, calls = _failing_once(delivery_rows.recipients_report, ValueError("connection lost"))
+    monkeypatch.setattr(delivery_rows, "recipients_report", patched)
 
     with pytest.raises(OperationalError):
         delivery_reports_apply(reports=[report(message_id(recipient_ids(campaign)[0]))])

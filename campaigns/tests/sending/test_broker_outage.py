@@ -1,7 +1,7 @@
 """Redis unreachable or emptied (restarting) under the send path, on a real refused connection: a publish
 that fails leaves its batches for beat instead of failing the caller; a limiter that cannot be asked is a
 wait, never a send without a token and never a failed batch; beat re-dispatches at once what a broker that
-lost its data held. (test_reliability_redis_restart restarts a real server.)"""
+lost its data held. (system/test_redis_restart.py restarts a real server.)"""
 
 import pytest
 import redis

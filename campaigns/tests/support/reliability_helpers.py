@@ -1,4 +1,4 @@
-"""Helpers of the reliability tests (test_reliability_*): a campaign caught with a batch at the simulator,
+"""Helpers of the system tests (campaigns/tests/system): a campaign caught with a batch at the simulator,
 waiting on the database, and the end state every fault must leave."""
 
 import time

@@ -28,7 +28,7 @@ PER_SHOP, BATCH = 150, 25  # 6 batches a shop: a window of 4 dispatched at once,
 # A window longer than the outage plus the worker's reconnection (about 2 s), so the requests sent before the
 # restart and the first ones after it fall in one window: forgetting the first would let the limit double.
 TENANT_MAX, ACCOUNT_MAX, WINDOW_S = 3, 4, 5.0
-JITTER_S = 0.15  # grant-to-arrival jitter, as in test_reliability_ratelimit
+JITTER_S = 0.15  # grant-to-arrival jitter, as in test_ratelimit
 
 
 def lost_batches():
