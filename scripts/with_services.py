@@ -133,7 +133,7 @@ class Services:
         self.started.append(server)
         server.start()
         self.env[variable] = with_address(url, "127.0.0.1", server.port)
-        say(f"{name}: nothing answered on {host}:{port} and the machine has no server of its own to start, so a "
+        say(f"{name}: nothing answered on {host}:{port} and no server of the machine's own could be started, so a "
             f"throwaway {server.describe()} runs on 127.0.0.1:{server.port} until the command ends")
         if variable == "DATABASE_URL":
             self.create_database()  # a new cluster has only `postgres`

