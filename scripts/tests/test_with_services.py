@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.management.redis_process import free_port
+from scripts.throwaway_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "with_services.py"
