@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bench", "campaigns", "config", "messaging", "metrics", "shopify")
+PACKAGES = ("bench", "campaigns", "config", "messaging", "metrics", "scripts", "shopify")
 EDGES = ("messaging", "metrics", "shopify")  # never import campaigns
 
 
