@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.api.pagination import IdCursorPagination
 from campaigns.api.schema import BODY_ERRORS, error_responses
 from campaigns.api.serializers_contacts import (
     ContactBulkInputSerializer,
@@ -24,6 +25,7 @@ class ContactListView(ShopScopedView):
 
     model = Contact
     serializer_class = ContactSerializer
+    pagination_class = IdCursorPagination
 
     @extend_schema(
         parameters=[ContactFilterSerializer],

@@ -3,10 +3,10 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.api.pagination import IdCursorPagination
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.services.errors import DomainError
 from metrics.services import COUNTERS
@@ -78,21 +78,12 @@ class RecipientFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CampaignRecipient.Status.choices, required=False)
 
 
-class RecipientPagination(CursorPagination):
-    """Keyset pages by recipient id: page 200 costs what page 1 does."""
-
-    ordering = "id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 @extend_schema(parameters=[RecipientFilterSerializer])
 class CampaignRecipientsView(ListAPIView):
     """GET /campaigns/{id}/recipients/?status=: the campaign's recipients in id order, cursor-paginated."""
 
     serializer_class = RecipientSerializer
-    pagination_class = RecipientPagination
+    pagination_class = IdCursorPagination
 
     def get_queryset(self):
         filters = RecipientFilterSerializer(data=self.request.query_params)

@@ -6,8 +6,6 @@ import pytest
 import responses
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config.wsgi import application
 
@@ -37,7 +35,5 @@ def no_mitto():
 )
 def test_api_never_answers_500_and_conforms_to_its_schema(case, shop_key, no_mitto, live_server):
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {shop_key}"}
-    response = case.call_and_validate(
-        base_url=live_server.url, checks=[not_a_server_error, response_schema_conformance],
-    )
+    response = case.call_and_validate(base_url=live_server.url)
     assert response.status_code != 401, (case.headers, response.text)

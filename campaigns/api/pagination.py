@@ -1,0 +1,65 @@
+"""Keyset (cursor) pages by id: page 2,000 costs what page 1 does, and no page counts the whole table.
+
+A cursor is opaque: one the server did not issue (garbage, a forged position, an offset past the cutoff) is
+a 400 `invalid_cursor`, never a 404 and never a query error.
+"""
+
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+
+from campaigns.services.errors import DomainError
+
+# Ids are PostgreSQL bigint: a position outside it would be an out-of-range query error.
+_MAX_ID = 2**63 - 1
+INVALID_CURSOR = "The cursor was not issued by this server; start again from the first page."
+
+
+def _invalid_cursor(cause: Exception | None = None) -> DomainError:
+    error = DomainError("invalid_cursor", INVALID_CURSOR)
+    error.__cause__ = cause
+    return error
+
+
+class IdCursorPagination(CursorPagination):
+    """Pages of objects ordered by id (`ordering`), `page_size` per page (at most `max_page_size`)."""
+
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request):
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        value = values[0]
+        if len(values) > 1 or not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [f"An integer from 1 to {self.max_page_size}."]})
+        return int(value)
+
+    def decode_cursor(self, request):
+        if len(request.query_params.getlist(self.cursor_query_param)) > 1:
+            raise _invalid_cursor()
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:
+            raise _invalid_cursor(exc) from exc
+        if cursor is not None and cursor.position is not None:
+            position = cursor.position
+            if not (position.isascii() and position.isdigit() and int(position) <= _MAX_ID):
+                raise _invalid_cursor()
+        return cursor
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+
+class NewestFirstPagination(IdCursorPagination):
+    """Newest objects first (highest id), as the list endpoints show them."""
+
+    ordering = "-id"
+
