@@ -30,7 +30,10 @@ def _positive(name, value, maximum=None):
     return value
 
 
-SECRET_KEY = _read("SECRET_KEY", env.str, "dev-insecure-shop-sms-key-change-me-in-production-0123456789")
+# The embedded key carries Django's `django-insecure-` mark, so `check --deploy` flags it (security.W009);
+# on PostgreSQL (a real deployment) start-up refuses it, below DATABASES.
+BUILT_IN_SECRET_KEY = "django-insecure-shop-sms-embedded-default-for-the-demo-only-0123456789"
+SECRET_KEY = _read("SECRET_KEY", env.str, BUILT_IN_SECRET_KEY)
 DEBUG = _read("DEBUG", env.bool, False)
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -107,6 +110,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _read("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if SECRET_KEY == BUILT_IN_SECRET_KEY and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "Environment variable SECRET_KEY is not set: the built-in key is for the embedded defaults (SQLite) only. "
+        "Set SECRET_KEY to a long random value before running on PostgreSQL."
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Each test run gets a database of its own, so two runs on one machine never collide.
