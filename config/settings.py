@@ -142,7 +142,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# Request bodies, refused with 413 before they are read. A legal 10,000-contact bulk call weighs 1.4 MB with
+# typical rows and 4.2 MB with 100-character names and five tags (campaigns/tests/test_api_body_limits.py);
+# API_BULK_BODY_MAX_BYTES leaves room above that, other API calls take at most 64 KB (campaigns.api.parsers).
+# Django's own limit is the webhooks' (8 MB of delivery reports).
+API_BULK_BODY_MAX_BYTES = _positive(
+    "API_BULK_BODY_MAX_BYTES", _read("API_BULK_BODY_MAX_BYTES", env.int, 6 * 1024 * 1024)
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["campaigns.api.auth.ApiKeyAuthentication"],
@@ -224,6 +231,7 @@ SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_R
 # below 1 for faster recovery (or tests), above 1 for a quieter database.
 BEAT_INTERVAL_SCALE = _positive("BEAT_INTERVAL_SCALE", _read("BEAT_INTERVAL_SCALE", env.float, 1.0), maximum=100)
 ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")
+PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
