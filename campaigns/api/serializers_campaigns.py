@@ -1,6 +1,7 @@
 """Campaign answers and requests. Requests are typed here; the campaign rules (body, sender, audience,
 schedule) are the service's."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,6 +9,8 @@ from campaigns.fields import MAX_TAG_LENGTH
 from campaigns.models import Campaign
 
 MAX_BODY_LENGTH = 1600
+# A name of spaces only is blank once trimmed; the pattern says so in the schema too (minLength counts spaces).
+NOT_BLANK = RegexValidator(r"\S", message="Must contain a character other than whitespace.")
 
 
 class StrictCharField(serializers.CharField):
@@ -45,7 +48,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=200)
+    name = StrictCharField(min_length=1, max_length=200, validators=[NOT_BLANK])
     body = StrictCharField(
         max_length=MAX_BODY_LENGTH, allow_blank=True, trim_whitespace=False,
         help_text="May use {{ first_name }} and {{ last_name }}.",

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.api.pagination import IdCursorPagination
+from campaigns.api.schema import error_responses
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.services.errors import DomainError
 from metrics.services import COUNTERS
@@ -57,7 +58,7 @@ STATUS_SCHEMA = inline_serializer(
 class CampaignStatusView(APIView):
     """GET /campaigns/{id}/status: counters only, never a count over recipients; cached briefly."""
 
-    @extend_schema(responses=STATUS_SCHEMA)
+    @extend_schema(responses={200: STATUS_SCHEMA, **error_responses(404)})
     def get(self, request, pk: int):
         shop_id = request.user.shop.id
         payload = status_cached(
@@ -78,7 +79,10 @@ class RecipientFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CampaignRecipient.Status.choices, required=False)
 
 
-@extend_schema(parameters=[RecipientFilterSerializer])
+@extend_schema(
+    parameters=[RecipientFilterSerializer],
+    responses={200: RecipientSerializer(many=True), **error_responses(400, 404)},
+)
 class CampaignRecipientsView(ListAPIView):
     """GET /campaigns/{id}/recipients/?status=: the campaign's recipients in id order, cursor-paginated."""
 
