@@ -127,6 +127,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sign-in throttle (campaigns.admin.login_throttle): this many wrong passwords for one username from one address
+# lock that pair out for ADMIN_LOGIN_LOCKOUT_S seconds, the right password included.
+AUTHENTICATION_BACKENDS = ["campaigns.admin.login_throttle.ThrottledModelBackend"]
+ADMIN_LOGIN_FAILURE_LIMIT = _positive("ADMIN_LOGIN_FAILURE_LIMIT", _read("ADMIN_LOGIN_FAILURE_LIMIT", env.int, 5))
+ADMIN_LOGIN_LOCKOUT_S = _positive("ADMIN_LOGIN_LOCKOUT_S", _read("ADMIN_LOGIN_LOCKOUT_S", env.int, 900))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
