@@ -5,7 +5,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns.fields import MAX_TAG_LENGTH
+from campaigns.fields import MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Campaign
 
 MAX_BODY_LENGTH = 1600
@@ -24,8 +24,8 @@ class StrictCharField(serializers.CharField):
 
 class AudienceSerializer(serializers.Serializer):
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
-        required=False,
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH, validators=[NOT_BLANK]),
+        required=False, max_length=MAX_TAGS,
         help_text="Contacts with any of these tags; omit the audience for every consenting contact.",
     )
 
@@ -50,7 +50,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 class CampaignInputSerializer(serializers.Serializer):
     name = StrictCharField(min_length=1, max_length=200, validators=[NOT_BLANK])
     body = StrictCharField(
-        max_length=MAX_BODY_LENGTH, allow_blank=True, trim_whitespace=False,
+        min_length=1, max_length=MAX_BODY_LENGTH, trim_whitespace=False, validators=[NOT_BLANK],
         help_text="May use {{ first_name }} and {{ last_name }}.",
     )
     sender = StrictCharField(max_length=16, required=False, allow_blank=True, allow_null=True)
