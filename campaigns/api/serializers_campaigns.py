@@ -5,10 +5,9 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns.fields import MAX_TAG_LENGTH, MAX_TAGS
+from campaigns.fields import MAX_BODY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Campaign
 
-MAX_BODY_LENGTH = 1600
 # A name of spaces only is blank once trimmed; the pattern says so in the schema too (minLength counts spaces).
 NOT_BLANK = RegexValidator(r"\S", message="Must contain a character other than whitespace.")
 
