@@ -15,7 +15,7 @@ from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign, Shop
 from campaigns.services.campaigns import campaign_create, campaign_update
-from campaigns.services.compliance import campaign_size
+from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
 
 EDITED_FIELDS = ("name", "body", "sender", "audience", "scheduled_at")

@@ -1,6 +1,6 @@
 """Contact answers, and the documented shape of contact requests.
 
-Contact requests are checked by `campaigns.services.contacts.contact_input_clean` (one rule set for the single
+Contact requests are checked by `campaigns.services.contacts.upsert.contact_input_clean` (one rule set for the single
 and the bulk endpoint, fast enough for 10,000 rows); the input serializers here describe them in the schema.
 """
 
@@ -10,7 +10,7 @@ from campaigns.api.serializers_campaigns import NOT_BLANK
 from campaigns.fields import MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Contact
 from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
-from campaigns.services.contacts import MAX_BULK_ROWS
+from campaigns.services.contacts.upsert import MAX_BULK_ROWS
 
 
 class ContactSerializer(serializers.ModelSerializer):

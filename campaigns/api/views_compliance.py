@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 
 from campaigns.api.schema import error_responses
 from campaigns.api.throttles import PreflightThrottle
-from campaigns.services.consent_export import contact_consent_export
-from campaigns.services.preflight import campaign_preflight
+from campaigns.services.audience.preflight import campaign_preflight
+from campaigns.services.contacts.consent_export import contact_consent_export
 
 
 class ExcludedSerializer(serializers.Serializer):

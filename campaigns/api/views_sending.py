@@ -9,9 +9,9 @@ from campaigns.api.schema import BODY_ERRORS, error_responses
 from campaigns.api.serializers_campaigns import NOT_BLANK
 from campaigns.api.throttles import EnqueueThrottle
 from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.lifecycle import campaign_cancel, campaign_pause, campaign_resume
-from campaigns.services.one_off import campaign_test_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
+from campaigns.services.sending.one_off import campaign_test_send
 
 
 class EnqueueAnswer(serializers.Serializer):

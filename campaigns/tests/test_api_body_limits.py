@@ -6,7 +6,7 @@ import pytest
 from rest_framework import parsers
 
 from campaigns.models import Contact
-from campaigns.services.contacts import MAX_BULK_ROWS
+from campaigns.services.contacts.upsert import MAX_BULK_ROWS
 
 pytestmark = pytest.mark.django_db
 
