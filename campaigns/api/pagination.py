@@ -29,17 +29,14 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 1000
 
     def get_page_size(self, request):
-        values = request.query_params.getlist(self.page_size_query_param)
-        if not values:
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
             return self.page_size
-        value = values[0]
-        if len(values) > 1 or not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
             raise ValidationError({self.page_size_query_param: [f"An integer from 1 to {self.max_page_size}."]})
         return int(value)
 
     def decode_cursor(self, request):
-        if len(request.query_params.getlist(self.cursor_query_param)) > 1:
-            raise _invalid_cursor()
         try:
             cursor = super().decode_cursor(request)
         except NotFound as exc:

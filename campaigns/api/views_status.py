@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from campaigns.api.pagination import IdCursorPagination
 from campaigns.api.schema import error_responses
+from campaigns.api.views_base import OneValuePerParameter
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.selectors import NO_SUCH_CAMPAIGN, campaign_of_shop, campaign_status
 from campaigns.services.errors import DomainError
@@ -68,7 +69,7 @@ class RecipientFilterSerializer(serializers.Serializer):
     parameters=[RecipientFilterSerializer],
     responses={200: RecipientSerializer(many=True), **error_responses(400, 404)},
 )
-class CampaignRecipientsView(ListAPIView):
+class CampaignRecipientsView(OneValuePerParameter, ListAPIView):
     """GET /campaigns/{id}/recipients/?status=: the campaign's recipients in id order, cursor-paginated."""
 
     serializer_class = RecipientSerializer
