@@ -20,6 +20,11 @@ def _invalid_cursor(cause: Exception | None = None) -> DomainError:
     return error
 
 
+def _is_number(text: str, *, digits: int) -> bool:
+    """ASCII digits only, at most `digits` of them (int() of thousands of digits is itself an error)."""
+    return text.isascii() and text.isdigit() and len(text) <= digits
+
+
 class IdCursorPagination(CursorPagination):
     """Pages of objects ordered by id (`ordering`), `page_size` per page (at most `max_page_size`)."""
 
@@ -32,7 +37,7 @@ class IdCursorPagination(CursorPagination):
         value = request.query_params.get(self.page_size_query_param)
         if value is None:
             return self.page_size
-        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+        if not (_is_number(value, digits=len(str(self.max_page_size))) and 1 <= int(value) <= self.max_page_size):
             raise ValidationError({self.page_size_query_param: [f"An integer from 1 to {self.max_page_size}."]})
         return int(value)
 
@@ -43,7 +48,7 @@ class IdCursorPagination(CursorPagination):
             raise _invalid_cursor(exc) from exc
         if cursor is not None and cursor.position is not None:
             position = cursor.position
-            if not (position.isascii() and position.isdigit() and int(position) <= _MAX_ID):
+            if not (_is_number(position, digits=len(str(_MAX_ID))) and int(position) <= _MAX_ID):
                 raise _invalid_cursor()
         return cursor
 
