@@ -74,7 +74,7 @@ def test_list_is_paginated_and_shows_only_the_shops_contacts(api, shop):
     ContactFactory.create_batch(3, shop=shop)
     ContactFactory(shop=ShopFactory())
     body = api.get(URL).json()
-    assert body["count"] == 3
+    assert body["previous"] is None and body["next"] is None
     assert {row["id"] for row in body["results"]} == set(Contact.objects.filter(shop=shop).values_list("id", flat=True))
 
 
