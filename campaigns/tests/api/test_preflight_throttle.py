@@ -3,7 +3,7 @@
 import pytest
 
 from campaigns.models import Campaign
-from campaigns.tests.send_helpers import add_contacts, api_for, funded_shop, sending_campaign
+from campaigns.tests.support.send_helpers import add_contacts, api_for, funded_shop, sending_campaign
 
 pytestmark = pytest.mark.django_db
 

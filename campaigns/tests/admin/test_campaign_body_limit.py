@@ -5,8 +5,8 @@ import pytest
 
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign
-from campaigns.tests.admin_helpers import merchant_client
-from campaigns.tests.factories import CampaignFactory, ShopFactory
+from campaigns.tests.support.admin_helpers import merchant_client
+from campaigns.tests.support.factories import CampaignFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,18 @@ def test_the_segment_counter_refuses_a_body_over_the_limit():
     client = merchant_client(ShopFactory())
     answer = client.get("/admin/campaigns/campaign/measure/", {"body": "x" * (MAX_BODY_LENGTH + 1)}).json()
     assert f"at most {MAX_BODY_LENGTH} characters" in answer["error"]
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_body_over_the_limit_for_every_caller():
+    from django.core.exceptions import ValidationError
+
+    from campaigns.fields import MAX_BODY_LENGTH
+    from campaigns.services.campaigns import campaign_create
+    from campaigns.tests.support.factories import ShopFactory
+
+    shop = ShopFactory()
+    with pytest.raises(ValidationError) as refused:
+        campaign_create(shop=shop, data={"name": "Huge", "body": "x" * (MAX_BODY_LENGTH + 1)})
+    assert "body" in refused.value.message_dict
+    assert not shop.campaigns.exists()
