@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from campaigns.services.links.clicks import clicks_flush
 from campaigns.services.publish import TASK_SEND_BATCH, TASK_SEND_HELP_ANSWER
 from campaigns.services.reports.help_reply import help_answer_deliver
 from campaigns.services.sending.batch_send import batch_send
@@ -78,6 +79,11 @@ def resolve_unknown_batches() -> dict | None:
 @shared_task(name="campaigns.release_held_recipients")
 def release_held_recipients() -> dict | None:
     return _periodic("release_held_recipients", held_recipients_release)
+
+
+@shared_task(name="campaigns.flush_clicks")
+def flush_clicks() -> int | None:
+    return _periodic("flush_clicks", clicks_flush)
 
 
 # The counters' reconciliation; its registered name (an API, like every task's) is the metrics app's.

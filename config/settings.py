@@ -242,3 +242,17 @@ PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
 QUIET_HOURS_ENFORCED = _read("QUIET_HOURS_ENFORCED", env.bool, True)
+
+# Short links, clicks and attribution (campaigns.services.links). LINK_BASE_URL is the base of every short link
+# (`{LINK_BASE_URL}/{code}`, the code of fixed length, so a message's size is known before it is sent); its
+# characters are GSM-7 so a link never changes a message's encoding. LINK_SECRET keys the codes (derived from
+# SECRET_KEY unless set: set it to keep links working across a SECRET_KEY rotation).
+_APP_URL = _read("SHOPIFY_APP_URL", env.str, "").rstrip("/") or "http://127.0.0.1:8000"
+LINK_BASE_URL = _read("LINK_BASE_URL", env.str, f"{_APP_URL}/l").rstrip("/")
+if not LINK_BASE_URL.startswith(("http://", "https://")) or any(ch.isspace() for ch in LINK_BASE_URL):
+    raise ImproperlyConfigured(f"Environment variable LINK_BASE_URL must be an http(s) URL, got {LINK_BASE_URL!r}")
+LINK_SECRET = _read("LINK_SECRET", env.str, "")
+# A click within this many seconds of the message's send or delivery is a link previewer's or a scanner's.
+LINK_BOT_CLICK_SECONDS = _read("LINK_BOT_CLICK_SECONDS", env.int, 5)
+ATTRIBUTION_CLICK_DAYS = _positive("ATTRIBUTION_CLICK_DAYS", _read("ATTRIBUTION_CLICK_DAYS", env.int, 5))
+ATTRIBUTION_RECEIVE_HOURS = _positive("ATTRIBUTION_RECEIVE_HOURS", _read("ATTRIBUTION_RECEIVE_HOURS", env.int, 24))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("campaigns.api.urls")),
     path("webhooks/", include("campaigns.webhooks.urls")),
     path("healthz", healthz, name="healthz"),
+    path("l/", include("campaigns.redirect.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "api/docs/",

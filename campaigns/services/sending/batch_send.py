@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError, connection
 from campaigns.models import Batch, Campaign
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.compliance.quiet_hours import recipients_to_hold
+from campaigns.services.links.codes import coder, recipient_codes
 from campaigns.services.sending.apply import (
     Answer,
     batch_apply_answer,
@@ -49,7 +50,8 @@ def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
 
 
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
-    """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
+    """The batch's queued recipients as rendered messages (with the shop's opt-out language and their own
+    short links: links.codes), referenced
     `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
     since enqueue are cancelled (credits released) and those in quiet hours held, and both left out."""
     campaign, shop = batch.campaign, batch.campaign.shop
@@ -62,10 +64,11 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
     skipped = {rid for rid, _ in held}
     rows = [row for row in rows if row[4] and row[0] not in skipped]
     sender, account = sender_of(campaign), traffic_account_of(shop)
+    links, keys = len(template.links), coder()
     messages = [
         OutboundMessage(
-            destination=phone, text=template.render_names(first, last), sender=sender,
-            reference=f"r:{rid}", traffic_account_id=account,
+            destination=phone, sender=sender, reference=f"r:{rid}", traffic_account_id=account,
+            text=template.render_names(first, last, recipient_codes(recipient_id=rid, count=links, keys=keys)),
         )
         for rid, phone, first, last, _, _ in rows
     ]

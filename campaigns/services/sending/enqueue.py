@@ -16,10 +16,12 @@ from campaigns.selectors import campaign_of_shop
 from campaigns.services.audience.definition import audience_tags
 from campaigns.services.audience.members import audience_breakdown, recipients_materialise
 from campaigns.services.billing.ledger import credits_hold
-from campaigns.services.compliance.message import campaign_size, frequency_cap_since
+from campaigns.services.compliance.message import campaign_size, campaign_text, frequency_cap_since
 from campaigns.services.errors import DomainError
+from campaigns.services.links.store import campaign_links_store
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import batches_create_counted, batches_create_numbered
+from campaigns.sms import compile_template
 from metrics.services import metrics_create
 
 
@@ -90,6 +92,8 @@ def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
                 f"Sending needs {expected * campaign.segments} credits; the shop has {shop.credits} free.",
             )
         created, batches = _materialise(campaign=campaign, tags=tags, cap_since=cap_since)
+        template = compile_template(campaign_text(campaign=campaign, shop=shop))
+        campaign_links_store(campaign_id=campaign.id, template=template)
         credits_hold(shop_id=shop.id, amount=created * campaign.segments, campaign_id=campaign.id, note="enqueue")
         metrics_create(campaign_id=campaign.id, total=created)
         campaign.status, campaign.enqueued_at = Campaign.Status.SENDING, timezone.now()
