@@ -13,7 +13,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
@@ -82,7 +82,7 @@ def _parsed(entry_id: bytes, fields: dict) -> Click | None:
     try:
         recipient_id, position, flagged = fields[b"c"].decode().split(":")
         milliseconds = int(entry_id.split(b"-")[0])
-        at = datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
+        at = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
         return Click(entry_id.decode(), int(recipient_id), int(position), at, flagged == "1")
     except (KeyError, ValueError):
         logger.warning("click stream entry %s is malformed: skipped", entry_id)
