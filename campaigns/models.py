@@ -282,7 +282,7 @@ class CampaignLinkStats(models.Model):
     recipients who clicked (unique), bot clicks, and the last human click (attribution looks only at campaigns
     clicked within its window)."""
 
-    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, primary_key=True, related_name="link_stats")
     clicks = models.BigIntegerField(default=0)
     unique_clicks = models.BigIntegerField(default=0)
     bot_clicks = models.BigIntegerField(default=0)

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from campaigns.api import views_campaigns, views_compliance, views_contacts, views_sending, views_shop, views_status
+from campaigns.api import (
+    views_campaigns,
+    views_compliance,
+    views_contacts,
+    views_report,
+    views_sending,
+    views_shop,
+    views_status,
+)
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
@@ -10,6 +18,7 @@ urlpatterns = [
     path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign-list"),
     path("campaigns/<int:pk>/", views_campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
     path("campaigns/<int:pk>/status", views_status.CampaignStatusView.as_view(), name="campaign-status"),
+    path("campaigns/<int:pk>/report", views_report.CampaignReportView.as_view(), name="campaign-report"),
     path(
         "campaigns/<int:pk>/recipients/", views_status.CampaignRecipientsView.as_view(), name="campaign-recipients"
     ),
