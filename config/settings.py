@@ -244,6 +244,7 @@ SHOPIFY_ADMIN_BASE = _read("SHOPIFY_ADMIN_BASE", env.str, "https://{shop}").rstr
 if SHOPIFY_ADMIN_BASE.count("{shop}") != 1:
     raise ImproperlyConfigured("Environment variable SHOPIFY_ADMIN_BASE must contain {shop} exactly once")
 SHOPIFY_TOKEN_KEY = _read("SHOPIFY_TOKEN_KEY", env.str, "")
+CELERY_QUEUE_SHOPIFY = f"{SMS_KEY_PREFIX}.shopify"  # Shopify webhooks and install work, apart from sending
 for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))):
     try:
         _valid_key = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32

@@ -138,6 +138,11 @@ class ShopifySimulator:
         """The value of SHOPIFY_ADMIN_BASE that sends every shop's calls here."""
         return self.base_url + "/{shop}"
 
+    def app_settings(self, *, app_url: str = "https://app.example") -> dict[str, str]:
+        """The Django settings that make this process's Shopify edge talk to this simulator as its app."""
+        return {"SHOPIFY_ADMIN_BASE": self.admin_base, "SHOPIFY_API_KEY": self.config.api_key or "sim-client-id",
+                "SHOPIFY_API_SECRET": self.config.api_secret, "SHOPIFY_APP_URL": app_url}
+
     def start(self) -> "ShopifySimulator":
         if self._server is not None:
             raise RuntimeError("the simulator is already started")

@@ -32,18 +32,13 @@ def _eventually(check, timeout_s: float = 10.0):
         time.sleep(0.02)
 
 
-@pytest.fixture
-def sim():
-    with ShopifySimulator(api_key="client-id", api_secret=SECRET, seed=3, webhook_retry_ms=10) as simulator:
-        yield simulator
-
-
 @pytest.fixture(autouse=True)
-def app_settings(settings, sim):
-    settings.SHOPIFY_ADMIN_BASE = sim.admin_base
-    settings.SHOPIFY_API_KEY = "client-id"
-    settings.SHOPIFY_API_SECRET = SECRET
-    settings.SHOPIFY_APP_URL = "https://app.example"
+def sim(settings):
+    """The simulator, and this process's Shopify settings pointing at it."""
+    with ShopifySimulator(api_key="client-id", api_secret=SECRET, seed=3, webhook_retry_ms=10) as simulator:
+        for name, value in simulator.app_settings().items():
+            setattr(settings, name, value)
+        yield simulator
 
 
 def _client(sim, customers=0, **options) -> AdminClient:
