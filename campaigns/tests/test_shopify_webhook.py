@@ -127,3 +127,16 @@ def test_uninstall_for_a_shop_we_do_not_know_is_processed_harmlessly(client, dja
     with django_capture_on_commit_callbacks(execute=True):
         assert _post(client, "app/uninstalled", {"id": 1}).status_code == 200
     assert ShopifyWebhook.objects.get().processed_at is not None
+
+
+def test_the_processing_task_is_registered_and_sent_to_the_shopify_queue(client, install, settings, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    from config.celery import app
+
+    sent = []
+    task = app.tasks["campaigns.shopify_process_webhook"]
+    monkeypatch.setattr(task, "apply_async", lambda args, **options: sent.append((args, options)))
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, "app/uninstalled", {"id": 1})
+    assert sent == [([ShopifyWebhook.objects.get().pk], {"queue": settings.CELERY_QUEUE_SHOPIFY})]
+    assert "campaigns.shopify_install_setup" in app.tasks
