@@ -159,3 +159,18 @@ def test_the_client_refreshes_a_token_about_to_expire(client, sim, django_captur
     new = decrypt_token(install.access_token)
     assert new != old and install.token_expires_at > timezone.now() + timedelta(hours=1)
     assert admin_client.query("{ currentBulkOperation { id } }") == {"currentBulkOperation": None}
+
+
+def test_the_client_leaves_a_fresh_token_alone_and_refuses_an_uninstalled_shop(client, sim,
+                                                                                 django_capture_on_commit_callbacks):
+    from campaigns.services.errors import DomainError
+
+    _install(client, sim, django_capture_on_commit_callbacks)
+    install = ShopifyInstall.objects.select_related("shop").get()
+    exchanges = sum(call.operation == "access_token" for call in sim.calls())
+    shopify_client(install=install)
+    assert sum(call.operation == "access_token" for call in sim.calls()) == exchanges
+    shopify_uninstalled(domain=SHOP)
+    install.refresh_from_db()
+    with pytest.raises(DomainError, match="not installed"):
+        shopify_client(install=install)

@@ -64,22 +64,21 @@ def shopify_install_setup(*, install_id: int) -> int:
 
 
 def shopify_client(*, install: ShopifyInstall, now: datetime | None = None) -> AdminClient:
-    """An Admin API client with the install's token, refreshed first when it expires within five minutes.
-    DomainError `not_installed` when the shop has no token (uninstalled)."""
+    """An Admin API client with the install's token, refreshed first when it expires within five minutes (under
+    the install's row lock, so two workers never spend the same refresh token). DomainError `not_installed` when
+    the shop has no token (uninstalled)."""
     if not install.connected:
         raise DomainError("not_installed", f"{install.shop.domain} is not installed from Shopify.")
-    token = OfflineToken(
-        access_token=decrypt_token(install.access_token), scope=install.scopes, expires_at=install.token_expires_at,
-        refresh_token=decrypt_token(install.refresh_token) if install.refresh_token else None,
-        refresh_expires_at=install.refresh_expires_at,
-    )
-    fresh = oauth.fresh_token(install.shop.domain, token, now=now)
-    if fresh is not token:
+    token = _token_of(install)
+    if token.needs_refresh(now=now):
         with transaction.atomic():
             locked = ShopifyInstall.objects.select_for_update().get(pk=install.pk)
-            _token_set(locked, fresh)
-            locked.save(update_fields=["access_token", "refresh_token", "token_expires_at", "refresh_expires_at"])
-    return AdminClient(install.shop.domain, fresh.access_token)
+            token = _token_of(locked)
+            if token.needs_refresh(now=now):
+                token = oauth.refresh_token(install.shop.domain, token, now=now)
+                _token_set(locked, token)
+                locked.save(update_fields=["access_token", "refresh_token", "token_expires_at", "refresh_expires_at"])
+    return AdminClient(install.shop.domain, token.access_token)
 
 
 def shopify_uninstalled(*, domain: str) -> bool:
@@ -100,6 +99,14 @@ def shopify_uninstalled(*, domain: str) -> bool:
         install.save()
     logger.info("Shopify app uninstalled from %s: sending suspended, token dropped", domain)
     return True
+
+
+def _token_of(install: ShopifyInstall) -> OfflineToken:
+    return OfflineToken(
+        access_token=decrypt_token(install.access_token), scope=install.scopes, expires_at=install.token_expires_at,
+        refresh_token=decrypt_token(install.refresh_token) if install.refresh_token else None,
+        refresh_expires_at=install.refresh_expires_at,
+    )
 
 
 def _token_set(install: ShopifyInstall, token: OfflineToken) -> None:
