@@ -104,7 +104,7 @@ def test_a_bad_callback_stores_nothing(client, sim, change, status, reason):
     if change == "state":
         query = _signed(code=query["code"], state="x" * 32)
     elif change == "hmac":
-        query["code"] = "a" + query["code"][1:]
+        query["code"] = ("b" if query["code"][0] == "a" else "a") + query["code"][1:]  # one byte changed
     elif change == "shop":
         query = _signed(code=query["code"], state=query["state"], shop="evil.example.com")
     else:
