@@ -140,3 +140,26 @@ def test_the_processing_task_is_registered_and_sent_to_the_shopify_queue(client,
         _post(client, "app/uninstalled", {"id": 1})
     assert sent == [([ShopifyWebhook.objects.get().pk], {"queue": settings.CELERY_QUEUE_SHOPIFY})]
     assert "campaigns.shopify_install_setup" in app.tasks
+
+
+def test_replay_sends_only_unprocessed_deliveries_again(client, install, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    from config.celery import app
+
+    sent = []
+    monkeypatch.setattr(app.tasks["campaigns.shopify_process_webhook"], "apply_async",
+                        lambda args, **options: sent.append(args[0]))
+    _post(client, "app/uninstalled", {"id": 1}, webhook_id="done")
+    shopify_webhook_process(webhook_pk=ShopifyWebhook.objects.get(webhook_id="done").pk)
+    _post(client, "customers/update", {"id": 5}, webhook_id="waiting-1")
+    _post(client, "orders/create", {"id": 6}, webhook_id="waiting-2")
+    sent.clear()
+    out = io.StringIO()
+    call_command("shopify_replay_webhooks", "--topic", "Orders/Create", stdout=out)
+    assert sent == [ShopifyWebhook.objects.get(webhook_id="waiting-2").pk] and out.getvalue().startswith("1 ")
+    call_command("shopify_replay_webhooks", stdout=out)
+    waiting = ShopifyWebhook.objects.filter(webhook_id__startswith="waiting").order_by("id")
+    assert sent[1:] == [row.pk for row in waiting]

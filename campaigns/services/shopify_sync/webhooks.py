@@ -48,6 +48,18 @@ def shopify_webhook_store(*, delivery: Delivery, body: bytes) -> int | None:
     return webhook_pk
 
 
+def shopify_webhooks_replay(*, topics: list[str] | None = None, limit: int = 10_000) -> int:
+    """Send unprocessed stored deliveries (of `topics`, oldest first, at most `limit`) to the processing task again;
+    how many. Harmless to repeat: processing claims each row, and a processed one is skipped."""
+    pending = ShopifyWebhook.objects.filter(processed_at__isnull=True)
+    if topics:
+        pending = pending.filter(topic__in=[topic.strip().lower() for topic in topics])
+    ids = list(pending.order_by("received_at", "id").values_list("id", flat=True)[:limit])
+    for webhook_pk in ids:
+        task_publish(TASK_PROCESS_WEBHOOK, args=[webhook_pk], queue=settings.CELERY_QUEUE_SHOPIFY)
+    return len(ids)
+
+
 def shopify_webhook_process(*, webhook_pk: int) -> str:
     """Apply one stored delivery, at most once: the row is claimed and its effects and `processed_at` are written
     in one transaction. Returns what became of it: processed, unknown_topic, malformed, deferred or done_already."""
