@@ -7,15 +7,14 @@ import re
 import time
 from collections import Counter
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shopify.oauth import SHOP_DOMAIN
 from shopify.simulator.answers import Answer, json_answer
 from shopify.simulator.customers import SimCustomer
 from shopify.webhooks import TOPICS
 
-if TYPE_CHECKING:
-    from shopify.simulator.app import SimulatorApp
+SimulatorApp = Any  # shopify.simulator.app.SimulatorApp, which routes /_sim/ here (not imported: no import circle)
 
 PRIVACY = {"customers_data_request": "customers/data_request", "customers_redact": "customers/redact",
            "shop_redact": "shop/redact"}
@@ -26,7 +25,7 @@ class BadRequest(ValueError):
     pass
 
 
-def control(app: "SimulatorApp", method: str, path: str, query: dict[str, list[str]], body: bytes,
+def control(app: SimulatorApp, method: str, path: str, query: dict[str, list[str]], body: bytes,
             base_url: str) -> Answer:
     try:
         payload = _body(body) if method == "POST" else {}
@@ -37,7 +36,7 @@ def control(app: "SimulatorApp", method: str, path: str, query: dict[str, list[s
         return json_answer(404, {"error": f"not found: {exc}"})
 
 
-def _route(app: "SimulatorApp", method: str, path: str, query: dict[str, list[str]], payload: dict) -> Answer:
+def _route(app: SimulatorApp, method: str, path: str, query: dict[str, list[str]], payload: dict) -> Answer:
     simple = {
         ("GET", "/_sim/config"): lambda: app.config.as_dict(),
         ("POST", "/_sim/config"): lambda: app.configure(payload).as_dict(),
@@ -87,7 +86,7 @@ def _route(app: "SimulatorApp", method: str, path: str, query: dict[str, list[st
     return json_answer(404, {"error": "not found"})
 
 
-def stats(app: "SimulatorApp") -> dict[str, Any]:
+def stats(app: SimulatorApp) -> dict[str, Any]:
     calls = app.store.call_records()
     records = list(app.webhooks.records)
     with app.store.lock:
@@ -104,12 +103,12 @@ def stats(app: "SimulatorApp") -> dict[str, Any]:
     }
 
 
-def deliveries(app: "SimulatorApp") -> list[dict]:
+def deliveries(app: SimulatorApp) -> list[dict]:
     return [{**{k: v for k, v in asdict(record).items() if k != "body"}, "payload": json.loads(record.body)}
             for record in list(app.webhooks.records)]
 
 
-def create_shop(app: "SimulatorApp", payload: dict) -> dict:
+def create_shop(app: SimulatorApp, payload: dict) -> dict:
     """A shop with `customers` generated customers (installed with a token when `token` is true)."""
     domain = payload.get("shop")
     if not isinstance(domain, str) or not SHOP_DOMAIN.fullmatch(domain):
@@ -130,7 +129,7 @@ def create_shop(app: "SimulatorApp", payload: dict) -> dict:
     return answer
 
 
-def upsert_customer(app: "SimulatorApp", shop: Any, payload: dict) -> dict:
+def upsert_customer(app: SimulatorApp, shop: Any, payload: dict) -> dict:
     """Create (no `id`) or change a customer; sends customers/create|update, and the consent webhook when a
     given consent changed it (a new customer with a phone and no consent is NOT_SUBSCRIBED). Fields: first_name,
     last_name, phone, email, consent {state, opt_in_level, collected_from, updated_at (epoch seconds)}."""
@@ -168,7 +167,7 @@ def upsert_customer(app: "SimulatorApp", shop: Any, payload: dict) -> dict:
     return customer.node()
 
 
-def delete_customer(app: "SimulatorApp", shop: Any, customer_id: int) -> dict:
+def delete_customer(app: SimulatorApp, shop: Any, customer_id: int) -> dict:
     with app.store.lock:
         if not shop.customers.delete(customer_id):
             raise KeyError(customer_id)
@@ -176,7 +175,7 @@ def delete_customer(app: "SimulatorApp", shop: Any, customer_id: int) -> dict:
     return {"deleted": customer_id}
 
 
-def order(app: "SimulatorApp", shop: Any, payload: dict) -> dict:
+def order(app: SimulatorApp, shop: Any, payload: dict) -> dict:
     """An order for a customer (orders/create, or `topic`: paid / cancelled for an order `id` already sent)."""
     topic = "orders/" + str(payload.get("topic", "create"))
     if topic not in TOPICS:
@@ -200,7 +199,7 @@ def order(app: "SimulatorApp", shop: Any, payload: dict) -> dict:
     return body
 
 
-def uninstall(app: "SimulatorApp", shop: Any) -> dict:
+def uninstall(app: SimulatorApp, shop: Any) -> dict:
     """Send app/uninstalled, then drop the shop's tokens and subscriptions, as Shopify does."""
     app.emit(shop, "app/uninstalled", {"id": shop.shop_id, "name": shop.domain.split(".")[0],
                                        "domain": shop.domain, "myshopify_domain": shop.domain})
@@ -212,7 +211,7 @@ def uninstall(app: "SimulatorApp", shop: Any) -> dict:
     return {"uninstalled": shop.domain}
 
 
-def privacy(app: "SimulatorApp", shop: Any, topic: str, payload: dict) -> dict:
+def privacy(app: SimulatorApp, shop: Any, topic: str, payload: dict) -> dict:
     body: dict[str, Any] = {"shop_id": shop.shop_id, "shop_domain": shop.domain}
     if topic != "shop/redact":
         customer_id = payload.get("customer_id")
@@ -228,7 +227,7 @@ def privacy(app: "SimulatorApp", shop: Any, topic: str, payload: dict) -> dict:
     return {"webhook_id": app.emit(shop, topic, body), "payload": body}
 
 
-def _bulk_file(app: "SimulatorApp", domain: str, number: int) -> Answer:
+def _bulk_file(app: SimulatorApp, domain: str, number: int) -> Answer:
     shop = app.store.shop(domain)
     if shop is None or shop.bulk is None or shop.bulk.number != number or shop.bulk.status != "COMPLETED":
         return json_answer(404, {"error": "no such bulk file"})
