@@ -4,7 +4,8 @@ Every answer's cost bucket is read (`last_throttle`). A THROTTLED answer (or HTT
 `(requested cost - currentlyAvailable) / restoreRate` seconds (or Retry-After); 5xx and failed connections
 are retried with capped exponential backoff; queries are retried after a read timeout, mutations are not
 (`OutcomeUnknown`). Every other failure is one of `shopify.errors`. The access token travels as a
-per-request header and appears in no log line, exception message or repr.
+per-request header and appears in no log line, exception message or repr; a malformed answer is logged by its
+shape, never its content (it may hold customers' names and phones).
 """
 
 import json
@@ -30,7 +31,7 @@ from shopify.records import ThrottleStatus
 
 logger = logging.getLogger("shopify.client")
 
-LOG_LIMIT = 2000
+LOG_LIMIT = 500  # of an error answer: Shopify's message, never a customer list
 DEFAULT_WAIT_S = 1.0
 MAX_WAIT_S = 60.0
 
@@ -144,8 +145,12 @@ class AdminClient:
             raise ShopifyError(f"request to {self.shop} could not be made ({type(exc).__name__})") from None
 
     def _malformed(self, reason: str, payload: Any) -> ShopifyError:
-        raw = payload if isinstance(payload, str) else json.dumps(payload, default=str)
-        logger.error("Malformed Shopify answer from %s (%s): %s", self.shop, reason, self._redact(raw[:LOG_LIMIT]))
+        """Logged by shape only (type, keys, size): a customers answer holds names and phones."""
+        if isinstance(payload, dict):
+            shape = f"object with keys {sorted(map(str, payload))[:10]}"
+        else:
+            shape = f"{type(payload).__name__} of {len(payload) if hasattr(payload, '__len__') else '?'} items/chars"
+        logger.error("Malformed Shopify answer from %s (%s): %s", self.shop, reason, shape)
         return ShopifyError(f"malformed answer from {self.shop}: {reason}")
 
     def _log(self, level: int, status: int, text: str) -> None:

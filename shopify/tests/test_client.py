@@ -221,3 +221,11 @@ def test_the_token_is_never_logged_nor_in_messages_or_repr(client, caplog):
     assert caplog.records, "the failures were logged"
     assert TOKEN not in caplog.text and all(TOKEN not in message for message in messages)
     assert "[redacted]" in caplog.text
+
+
+@responses.activate
+def test_a_malformed_customer_answer_is_logged_without_its_personal_data(client, caplog):
+    responses.post(URL, json={"data": None, "customers": [{"firstName": "Ada", "phone": "+12125550100"}]})
+    with caplog.at_level(logging.DEBUG), pytest.raises(ShopifyError, match="malformed"):
+        client.query("{ customers(first: 1) { nodes { id } } }")
+    assert "customers" in caplog.text and "+12125550100" not in caplog.text and "Ada" not in caplog.text
