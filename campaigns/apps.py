@@ -9,5 +9,4 @@ class CampaignsConfig(AppConfig):
         # Register the tasks in every process (web included): services send them by name
         # (campaigns.services.publish) and never import them.
         from campaigns import tasks  # noqa: F401
-        from campaigns.shopify_app import tasks as shopify_tasks  # noqa: F401
         from campaigns.webhooks import tasks as webhook_tasks  # noqa: F401

@@ -5,8 +5,8 @@ import pytest
 
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign
-from campaigns.tests.admin_helpers import merchant_client
-from campaigns.tests.factories import CampaignFactory, ShopFactory
+from campaigns.tests.support.admin_helpers import merchant_client
+from campaigns.tests.support.factories import CampaignFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaigns.admin.contacts_import import MAX_IMPORT_BYTES
 from campaigns.models import Contact
-from campaigns.tests.admin_helpers import merchant_client
-from campaigns.tests.factories import ShopFactory
+from campaigns.tests.support.admin_helpers import merchant_client
+from campaigns.tests.support.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from campaigns.tests.factories import CampaignFactory, ContactFactory, ShopFactory
 from campaigns.tests.report_helpers import campaign_with_recipients
+from campaigns.tests.support.factories import CampaignFactory, ContactFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from campaigns.api.auth import api_key_create
 from campaigns.models import ApiKey
-from campaigns.tests.admin_helpers import changelist, merchant_client, superuser_client
-from campaigns.tests.factories import ShopFactory
+from campaigns.tests.support.admin_helpers import changelist, merchant_client, superuser_client
+from campaigns.tests.support.factories import ShopFactory
 from campaigns.tests.test_commands import manage
 
 pytestmark = pytest.mark.django_db

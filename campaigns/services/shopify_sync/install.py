@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import Shop, ShopifyInstall
 from campaigns.services.errors import DomainError
-from campaigns.services.publish import task_publish
+from campaigns.services.publish import TASK_SHOPIFY_INSTALL_SETUP, task_publish
 from campaigns.services.shops import shop_create
 from shopify import admin, oauth
 from shopify.client import AdminClient
@@ -23,7 +23,6 @@ from shopify.webhooks import MANDATORY_TOPICS, TOPICS
 
 logger = logging.getLogger(__name__)
 
-TASK_INSTALL_SETUP = "campaigns.shopify_install_setup"
 # The privacy topics are configured with the app, not subscribed per shop (SHOPIFY.md).
 SUBSCRIBED_TOPICS = tuple(topic for topic in TOPICS if topic not in MANDATORY_TOPICS)
 
@@ -43,7 +42,7 @@ def shopify_install_complete(*, domain: str, token: OfflineToken) -> ShopifyInst
             shop.save(update_fields=["is_active"])
         install.save()
         install_id = install.pk
-        transaction.on_commit(lambda: task_publish(TASK_INSTALL_SETUP, args=[install_id],
+        transaction.on_commit(lambda: task_publish(TASK_SHOPIFY_INSTALL_SETUP, args=[install_id],
                                                   queue=settings.CELERY_QUEUE_SHOPIFY))
     logger.info("Shopify install of %s stored", domain)
     return install

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import ShopifyWebhook
-from campaigns.services.publish import task_publish
+from campaigns.services.publish import TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
 from campaigns.services.shopify_sync.install import shopify_uninstalled
 from shopify.errors import UnknownTopic, WebhookParseError
 from shopify.records import AppUninstalled
@@ -23,7 +23,6 @@ from shopify.webhooks import Delivery, parse_webhook
 
 logger = logging.getLogger(__name__)
 
-TASK_PROCESS_WEBHOOK = "campaigns.shopify_process_webhook"
 NOT_YET = "stored for replay: this topic is not handled yet"
 
 
@@ -43,7 +42,7 @@ def shopify_webhook_store(*, delivery: Delivery, body: bytes) -> int | None:
     if row is None:
         return None
     webhook_pk = row[0]
-    transaction.on_commit(lambda: task_publish(TASK_PROCESS_WEBHOOK, args=[webhook_pk],
+    transaction.on_commit(lambda: task_publish(TASK_SHOPIFY_PROCESS_WEBHOOK, args=[webhook_pk],
                                                queue=settings.CELERY_QUEUE_SHOPIFY))
     return webhook_pk
 
@@ -56,7 +55,7 @@ def shopify_webhooks_replay(*, topics: list[str] | None = None, limit: int = 10_
         pending = pending.filter(topic__in=[topic.strip().lower() for topic in topics])
     ids = list(pending.order_by("received_at", "id").values_list("id", flat=True)[:limit])
     for webhook_pk in ids:
-        task_publish(TASK_PROCESS_WEBHOOK, args=[webhook_pk], queue=settings.CELERY_QUEUE_SHOPIFY)
+        task_publish(TASK_SHOPIFY_PROCESS_WEBHOOK, args=[webhook_pk], queue=settings.CELERY_QUEUE_SHOPIFY)
     return len(ids)
 
 

@@ -1,4 +1,5 @@
-"""The OAuth install (SHOPIFY.md "Install", API.md "Shopify"): thin views over the `shopify` edge and one service.
+"""GET /shopify/install and /shopify/callback, the OAuth install (SHOPIFY.md "Install", API.md "Shopify"): thin
+views over the `shopify` edge and one service.
 
 A bad `shop` is 400; a bad or stale `hmac`, or an unknown, used or foreign `state`, is 401; nothing is stored
 before the callback's code has been exchanged for a token.

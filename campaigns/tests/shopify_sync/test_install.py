@@ -11,7 +11,7 @@ from django.test import Client
 
 from campaigns.models import Shop, ShopifyInstall
 from campaigns.services.shopify_sync.install import SUBSCRIBED_TOPICS, shopify_client, shopify_uninstalled
-from campaigns.tests.factories import ShopFactory
+from campaigns.tests.support.factories import ShopFactory
 from shopify.oauth import query_hmac
 from shopify.simulator import ShopifySimulator
 from shopify.tokens import decrypt_token

@@ -1,5 +1,5 @@
 """POST /webhooks/shopify: HMAC over the raw body (401 when wrong, nothing stored), stored once per webhook id,
-answered 200, processed by a task at most once; app/uninstalled suspends the shop; other topics wait for replay."""
+answered 200, then processed by its task: app/uninstalled suspends the shop; other topics wait for replay."""
 
 import json
 
@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from campaigns.models import ShopifyInstall, ShopifyWebhook
-from campaigns.services.shopify_sync.webhooks import NOT_YET, shopify_webhook_process
-from campaigns.tests.factories import ShopFactory
+from campaigns.services.shopify_sync.webhooks import NOT_YET
+from campaigns.tests.support.factories import ShopFactory
 from shopify.tokens import encrypt_token
 from shopify.webhooks import sign_body
 
@@ -82,15 +82,6 @@ def test_a_repeated_webhook_id_changes_nothing(client, install, django_capture_o
     assert ShopifyWebhook.objects.count() == 1 and len(callbacks) == 1
 
 
-def test_processing_twice_applies_once(client, install, django_capture_on_commit_callbacks):
-    _post(client, "app/uninstalled", {"id": 1})
-    webhook = ShopifyWebhook.objects.get()
-    assert shopify_webhook_process(webhook_pk=webhook.pk) == "processed"
-    assert shopify_webhook_process(webhook_pk=webhook.pk) == "done_already"
-    webhook.refresh_from_db()
-    assert webhook.attempts == 1
-
-
 def test_an_unknown_topic_is_answered_200_and_marked_processed(client, install, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         assert _post(client, "carts/update", {"id": 1}).status_code == 200
@@ -140,26 +131,3 @@ def test_the_processing_task_is_registered_and_sent_to_the_shopify_queue(client,
         _post(client, "app/uninstalled", {"id": 1})
     assert sent == [([ShopifyWebhook.objects.get().pk], {"queue": settings.CELERY_QUEUE_SHOPIFY})]
     assert "campaigns.shopify_install_setup" in app.tasks
-
-
-def test_replay_sends_only_unprocessed_deliveries_again(client, install, monkeypatch):
-    import io
-
-    from django.core.management import call_command
-
-    from config.celery import app
-
-    sent = []
-    monkeypatch.setattr(app.tasks["campaigns.shopify_process_webhook"], "apply_async",
-                        lambda args, **options: sent.append(args[0]))
-    _post(client, "app/uninstalled", {"id": 1}, webhook_id="done")
-    shopify_webhook_process(webhook_pk=ShopifyWebhook.objects.get(webhook_id="done").pk)
-    _post(client, "customers/update", {"id": 5}, webhook_id="waiting-1")
-    _post(client, "orders/create", {"id": 6}, webhook_id="waiting-2")
-    sent.clear()
-    out = io.StringIO()
-    call_command("shopify_replay_webhooks", "--topic", "Orders/Create", stdout=out)
-    assert sent == [ShopifyWebhook.objects.get(webhook_id="waiting-2").pk] and out.getvalue().startswith("1 ")
-    call_command("shopify_replay_webhooks", stdout=out)
-    waiting = ShopifyWebhook.objects.filter(webhook_id__startswith="waiting").order_by("id")
-    assert sent[1:] == [row.pk for row in waiting]

@@ -4,8 +4,8 @@ another shop's install; the raw webhooks are for superusers only."""
 import pytest
 
 from campaigns.models import ShopifyInstall, ShopifyWebhook
-from campaigns.tests.admin_helpers import change, changelist, merchant_client, superuser_client
-from campaigns.tests.factories import ShopFactory
+from campaigns.tests.support.admin_helpers import change, changelist, merchant_client, superuser_client
+from campaigns.tests.support.factories import ShopFactory
 from shopify.tokens import encrypt_token
 
 pytestmark = pytest.mark.django_db
