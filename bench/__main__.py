@@ -49,6 +49,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0,
                         help="seconds of each timed load phase (raw simulator rate, single reports, status)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--links", action="store_true",
+                        help="every campaign's body carries a link (sent as a per-recipient short link); compare "
+                             "with the same run without it")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample the workers and gunicorn with py-spy, collapsed stacks written to DIR")
     args = parser.parse_args(argv)
@@ -139,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
     env = BenchEnv()
+    if args.links:
+        from bench.drive import ShopApi
+
+        ShopApi.links = True
     ctx = Context(env=env, size=args.size, duration_s=args.duration, profile_dir=args.profile)
     figures: list[Figure] = []
     errors: dict[str, str] = {}
@@ -160,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         env.drop()
     machine["load_average_at_end"] = load_average()
     write_json(args.output, size=args.size, machine=machine, figures=figures, errors=errors,
-               command=f"python -m bench --size {args.size} --only {','.join(args.only)}")
+               command=f"python -m bench --size {args.size} --only {','.join(args.only)}"
+                       + (" --links" if args.links else ""))
     print(f"\nShop SMS benchmarks, N = {args.size:,} ({machine['nproc']} cores, PostgreSQL {machine['postgresql']}, "
           f"Redis {machine['redis']}, Python {machine['python']}, {machine['date']})\n")
     print(table(figures))
