@@ -53,16 +53,17 @@ def stream_key() -> str:
     return f"{settings.SMS_KEY_PREFIX}:links:clicks"
 
 
-_client: redis.Redis | None = None
+_clients: dict[str, redis.Redis] = {}
 
 
 def _redis() -> redis.Redis | None:
-    global _client
-    if not settings.REDIS_URL:
+    """This process's client of the configured Redis (None without one), made once per URL."""
+    url = settings.REDIS_URL
+    if not url:
         return None
-    if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
-    return _client
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    return _clients[url]
 
 
 def click_record(*, recipient_id: int, position: int, flagged: bool) -> None:
