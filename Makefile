@@ -17,7 +17,7 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) manage.py migrate --verbosity 0
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) manage.py demo
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL LOG_FORMAT=$${LOG_FORMAT:-text} $(PY) manage.py demo
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -35,4 +35,4 @@ bench: $(STAMP)
 
 serve: $(STAMP)
 	$(PY) manage.py migrate --verbosity 0
-	$(PY) manage.py runserver
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(PY) manage.py runserver

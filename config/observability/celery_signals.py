@@ -1,0 +1,63 @@
+"""Celery's hooks into our telemetry, connected when config.celery is imported.
+
+- Logging: Celery sets up the worker's and beat's handlers (levels from `--loglevel`); they get our
+  formatter (LOG_FORMAT) and filters, so worker and beat write the same JSON lines as the web process.
+- Each task's log lines carry its task id and name, and the id of the request that sent it (a message
+  header set at publishing).
+- Multiprocess metrics: a prefork child that exits marks its files dead (prometheus_client).
+"""
+
+import os
+
+from celery import signals
+
+from config.observability import context
+
+REQUEST_ID_HEADER = "shopsms_request_id"
+_task_tokens: dict[str, dict] = {}
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _adopt_celery_handlers(logger=None, **kwargs):
+    from django.conf import settings
+
+    from config.observability.logs import adopt_handlers
+
+    adopt_handlers(logger, log_format=settings.LOG_FORMAT, deployment=settings.SMS_KEY_PREFIX)
+
+
+@signals.before_task_publish.connect
+def _carry_request_id(headers=None, **kwargs):
+    """A task sent while handling a request carries its id, so the worker's lines can be traced to it."""
+    request_id = context.current().get("request_id")
+    if request_id and headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, request_id)
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id=None, task=None, **kwargs):
+    request = getattr(task, "request", None)
+    request_id = getattr(request, REQUEST_ID_HEADER, None) or ((getattr(request, "headers", None) or {})
+                                                                .get(REQUEST_ID_HEADER))
+    ids = {"task_id": task_id, "task": getattr(task, "name", None), "request_id": request_id}
+    _task_tokens[task_id] = context.bind(**ids)
+
+
+@signals.task_postrun.connect
+def _unbind_task(task_id=None, **kwargs):
+    tokens = _task_tokens.pop(task_id, None)
+    if not tokens:
+        return
+    try:
+        context.unbind(tokens)
+    except ValueError:  # bound in another context (a pool that runs tasks elsewhere): forget them all
+        context.clear()
+
+
+@signals.worker_process_shutdown.connect
+def _mark_process_dead(pid=None, **kwargs):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
