@@ -194,6 +194,9 @@ if LOG_FORMAT not in ("json", "text"):
 LOG_LEVEL = _read("LOG_LEVEL", env.str, "INFO").upper()
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, deployment=SMS_KEY_PREFIX)
 METRICS_TOKEN = _read("METRICS_TOKEN", env.str, "")
+# A worker-only host: the Celery worker serves the host's /metrics on METRICS_ADDR:METRICS_PORT (0: not).
+METRICS_PORT = _read("METRICS_PORT", env.int, 0)
+METRICS_ADDR = _read("METRICS_ADDR", env.str, "127.0.0.1")
 
 # HTTPS hardening, off by default so the demo and tests run over plain HTTP; a production deployment
 # behind TLS sets these (then `manage.py check --deploy --fail-level WARNING` reports nothing).

@@ -4,9 +4,12 @@
   formatter (LOG_FORMAT) and filters, so worker and beat write the same JSON lines as the web process.
 - Each task's log lines carry its task id and name, and the id of the request that sent it (a message
   header set at publishing).
-- Multiprocess metrics: a prefork child that exits marks its files dead (prometheus_client).
+- Multiprocess metrics: a prefork child that exits marks its files dead (prometheus_client); with
+  METRICS_PORT set, the worker's main process serves the host's `/metrics` (config.observability.exporter),
+  for hosts that run no web process.
 """
 
+import logging
 import os
 
 from celery import signals
@@ -15,6 +18,7 @@ from config.observability import context
 
 REQUEST_ID_HEADER = "shopsms_request_id"
 _task_tokens: dict[str, dict] = {}
+logger = logging.getLogger(__name__)
 
 
 @signals.after_setup_logger.connect
@@ -61,3 +65,18 @@ def _mark_process_dead(pid=None, **kwargs):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+@signals.worker_ready.connect
+def _serve_metrics(**kwargs):
+    from django.conf import settings
+
+    from config.observability import exporter, metrics
+
+    if not settings.METRICS_PORT:
+        return
+    if not metrics.MULTIPROCESS:
+        logger.warning("METRICS_PORT is set but PROMETHEUS_MULTIPROC_DIR is not: the pool's processes count "
+                       "in memory no exporter can read, so /metrics is not served")
+        return
+    exporter.serve_in_thread(addr=settings.METRICS_ADDR, port=settings.METRICS_PORT, token=settings.METRICS_TOKEN)

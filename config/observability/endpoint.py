@@ -25,28 +25,26 @@ def _error(reason: str, detail: str, status: int) -> JsonResponse:
     return JsonResponse({"ok": False, "reason": reason, "detail": detail}, status=status)
 
 
-def _loopback(request) -> bool:
-    if any(request.META.get(header) for header in PROXY_HEADERS):
+def _loopback(environ: dict) -> bool:
+    if any(environ.get(header) for header in PROXY_HEADERS):
         return False
     try:
-        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+        return ipaddress.ip_address(environ.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:
         return False
 
 
-def _refusal(request) -> JsonResponse | None:
-    """The answer refusing this scrape, or None when it may go on."""
-    token = settings.METRICS_TOKEN
+def refusal(environ: dict, token: str) -> tuple[int, str, str] | None:
+    """(status, reason, detail) refusing the scrape described by a WSGI `environ`, or None when it may go on."""
     if not token:
-        if _loopback(request):
+        if _loopback(environ):
             return None
-        return _error("forbidden", "Metrics are served to this machine only; set METRICS_TOKEN to scrape "
-                                   "from elsewhere.", 403)
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        return 403, "forbidden", "Metrics are served to this machine only; set METRICS_TOKEN to scrape from elsewhere."
+    scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer" or not given:
-        return _error("unauthorized", "Missing metrics token: send 'Authorization: Bearer <METRICS_TOKEN>'.", 401)
+        return 401, "unauthorized", "Missing metrics token: send 'Authorization: Bearer <METRICS_TOKEN>'."
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        return _error("forbidden", "Wrong metrics token.", 403)
+        return 403, "forbidden", "Wrong metrics token."
     return None
 
 
@@ -67,7 +65,8 @@ def metrics_view(request):
         response = _error("method_not_allowed", f'Method "{request.method}" not allowed.', 405)
         response["Allow"] = "GET, HEAD"
         return response
-    refusal = _refusal(request)
-    if refusal is not None:
-        return refusal
+    refused = refusal(request.META, settings.METRICS_TOKEN)
+    if refused is not None:
+        status, reason, detail = refused
+        return _error(reason, detail, status)
     return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -12,6 +12,8 @@ samples to files there and `/metrics` sums them all (prometheus_client's multipr
 in one registry in this process (`REGISTRY`), which `/metrics` serves.
 """
 
+import bisect
+import collections
 import functools
 import os
 import time
@@ -124,10 +126,23 @@ def observe_report_lag(seconds: float) -> None:
 
 
 def observe_report_lags(seconds: Iterable[float]) -> None:
-    """`observe_report_lag` for each value (one label lookup for the lot)."""
-    histogram = REPORT_LAG.labels(_deployment())
-    for value in seconds:
-        histogram.observe(max(0.0, value))
+    """`observe_report_lag` for each value: a payload of 1000 reports costs one write per bucket touched
+    (observing them one by one would cost the report webhook about a third of its throughput)."""
+    observe_many(REPORT_LAG.labels(_deployment()), [max(0.0, value) for value in seconds])
+
+
+def observe_many(histogram, values: list[float]) -> None:
+    """What `histogram.observe(v)` for each of `values` does, with one increment per bucket touched.
+
+    Reaches into prometheus_client's Histogram child (`_upper_bounds`, `_buckets`, `_sum`, as its own
+    `observe` does); config/tests/test_metrics_histogram.py proves the result equal to observing one by one."""
+    if not values:
+        return
+    bounds = histogram._upper_bounds
+    per_bucket = collections.Counter(bisect.bisect_left(bounds, value) for value in values)
+    histogram._sum.inc(sum(values))
+    for index, count in per_bucket.items():
+        histogram._buckets[index].inc(count)
 
 
 def observe_provider_request(endpoint: str, outcome: str, seconds: float) -> None:

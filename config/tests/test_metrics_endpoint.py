@@ -76,3 +76,19 @@ def test_a_broker_that_does_not_answer_fails_no_scrape(client, settings):
 
     assert samples[("shopsms_broker_up", frozenset({"deployment": settings.SMS_KEY_PREFIX}.items()))] == 0
     assert not any(name == "shopsms_queue_depth" for name, _ in samples)
+
+
+def test_the_worker_hosts_exporter_refuses_as_the_web_view_does(settings):
+    from config.observability.exporter import metrics_app
+
+    def get(path="/metrics", **environ):
+        answered = []
+        body = b"".join(metrics_app("s3cret")({"PATH_INFO": path, "REQUEST_METHOD": "GET", **environ},
+                                              lambda status, headers: answered.append(status)))
+        return answered[0], body
+
+    assert get(REMOTE_ADDR="127.0.0.1")[0] == "401 Unauthorized"
+    assert get(HTTP_AUTHORIZATION="Bearer nope")[0] == "403 Forbidden"
+    status, body = get(HTTP_AUTHORIZATION="Bearer s3cret", REMOTE_ADDR="10.1.2.3")
+    assert status == "200 OK" and b"shopsms_" in body
+    assert get("/other", HTTP_AUTHORIZATION="Bearer s3cret")[0] == "404 Not Found"

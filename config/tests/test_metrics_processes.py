@@ -1,7 +1,8 @@
 """Multiprocess mode for real: a Celery prefork worker and gunicorn sharing one PROMETHEUS_MULTIPROC_DIR.
 
 The worker's pool processes send a campaign through the Mitto simulator; gunicorn's `/metrics` (its
-workers never sent anything) serves the counts they wrote, and the worker's log lines are JSON.
+workers never sent anything) serves the counts they wrote, and so does the worker's own exporter
+(METRICS_PORT, for hosts without a web process); the worker's log lines are JSON.
 """
 
 import json
@@ -78,18 +79,22 @@ def test_gunicorn_serves_what_the_worker_processes_counted(settings, tmp_path, b
     shared = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
     with MittoSimulator(api_key=settings.MITTO_API_KEY) as simulator:
         simulator.configure(reject_prefix="+30691000002")  # +306910000020 … 29: 10 rejected
-        worker = CeleryWorker(concurrency=2, MITTO_API_BASE=simulator.base_url, **shared).start()
+        exporter_port = _free_port()
+        worker = CeleryWorker(concurrency=2, MITTO_API_BASE=simulator.base_url, METRICS_PORT=str(exporter_port),
+                              **shared).start()
         port = _free_port()
         web = _gunicorn(worker_env(**shared), port)
         try:
             url = f"http://127.0.0.1:{port}/metrics"
             before = _scrape(url)
+            assert _scrape(f"http://127.0.0.1:{exporter_port}/metrics") == before
             shop = funded_shop(1000)
             add_contacts(shop, RECIPIENTS)
             campaign = sending_campaign(shop)
             campaign_enqueue(shop=shop, campaign_id=campaign.id)
             _completed(campaign, worker)
             after = _scrape(url)
+            from_worker = _scrape(f"http://127.0.0.1:{exporter_port}/metrics")
         finally:
             web.terminate()
             web.wait(10)
@@ -97,6 +102,7 @@ def test_gunicorn_serves_what_the_worker_processes_counted(settings, tmp_path, b
 
     deployment = settings.SMS_KEY_PREFIX
     assert delta(before, after, "shopsms_messages_total", deployment=deployment, outcome="accepted") == 20
+    assert from_worker == after
     assert delta(before, after, "shopsms_messages_total", deployment=deployment, outcome="rejected") == 10
     assert delta(before, after, "shopsms_provider_request_seconds_count", deployment=deployment,
                  endpoint="bulk", outcome="ok") == 3
