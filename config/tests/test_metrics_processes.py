@@ -16,7 +16,7 @@ import pytest
 
 from campaigns.management.worker_process import ROOT, CeleryWorker, worker_env
 from campaigns.models import Campaign
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.send_helpers import add_contacts, funded_shop, sending_campaign
 from config.tests.scrape import delta, samples
 from messaging.simulator import MittoSimulator

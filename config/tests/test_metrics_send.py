@@ -28,7 +28,7 @@ def waits(monkeypatch):
         asked.append(seconds)
         real_sleep(seconds)
 
-    monkeypatch.setattr("campaigns.tasks.time.sleep", sleep)
+    monkeypatch.setattr("campaigns.services.sending.retry.time.sleep", sleep)
     return asked
 
 
