@@ -17,7 +17,7 @@ from celery import signals
 from config.observability import context
 
 REQUEST_ID_HEADER = "shopsms_request_id"
-_task_tokens: dict[str, dict] = {}
+_saved: dict[str, dict] = {}  # task id → the ids bound when it started
 logger = logging.getLogger(__name__)
 
 
@@ -41,22 +41,18 @@ def _carry_request_id(headers=None, **kwargs):
 
 @signals.task_prerun.connect
 def _bind_task(task_id=None, task=None, **kwargs):
+    """The task's lines carry its id, name and sending request; what the task binds (campaign, batch) is
+    forgotten when it ends, so nothing leaks into the next task run by this process."""
+    _saved[task_id] = context.current()
     request = getattr(task, "request", None)
     request_id = getattr(request, REQUEST_ID_HEADER, None) or ((getattr(request, "headers", None) or {})
                                                                 .get(REQUEST_ID_HEADER))
-    ids = {"task_id": task_id, "task": getattr(task, "name", None), "request_id": request_id}
-    _task_tokens[task_id] = context.bind(**ids)
+    context.bind(task_id=task_id, task=getattr(task, "name", None), request_id=request_id)
 
 
 @signals.task_postrun.connect
 def _unbind_task(task_id=None, **kwargs):
-    tokens = _task_tokens.pop(task_id, None)
-    if not tokens:
-        return
-    try:
-        context.unbind(tokens)
-    except ValueError:  # bound in another context (a pool that runs tasks elsewhere): forget them all
-        context.clear()
+    context.restore(_saved.pop(task_id, {}))
 
 
 @signals.worker_process_shutdown.connect

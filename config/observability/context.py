@@ -44,5 +44,10 @@ def current() -> dict:
 
 def clear() -> None:
     """Forget every id (the end of a request: nothing leaks into the next one on this thread)."""
-    for var in _VARS.values():
-        var.set(None)
+    restore({})
+
+
+def restore(ids: dict) -> None:
+    """Make the bound ids exactly `ids` (a `current()` taken earlier): whatever was bound since is forgotten."""
+    for name, var in _VARS.items():
+        var.set(ids.get(name))

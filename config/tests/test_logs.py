@@ -126,3 +126,23 @@ def test_a_request_id_is_made_when_none_or_a_bad_one_is_given():
     assert len(made["X-Request-ID"]) == 32
     assert replaced["X-Request-ID"] != "bad id with spaces" and len(replaced["X-Request-ID"]) == 32
     assert context.current() == {}  # nothing bound outlives its request
+
+
+def test_a_task_sent_during_a_request_carries_its_id_to_the_worker_and_forgets_what_it_bound():
+    from types import SimpleNamespace
+
+    from config.observability.celery_signals import REQUEST_ID_HEADER, _bind_task, _carry_request_id, _unbind_task
+
+    headers = {}
+    with context.log_context(request_id="req-0123456789"):
+        _carry_request_id(headers=headers)
+    task = SimpleNamespace(name="campaigns.send_batch", request=SimpleNamespace(**headers))
+
+    _bind_task(task_id="t-1", task=task)
+    context.bind(batch_id=7)
+    during = context.current()
+    _unbind_task(task_id="t-1")
+
+    assert headers == {REQUEST_ID_HEADER: "req-0123456789"}
+    assert during == {"request_id": "req-0123456789", "task_id": "t-1", "task": "campaigns.send_batch", "batch_id": 7}
+    assert context.current() == {}

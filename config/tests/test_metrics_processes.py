@@ -2,7 +2,8 @@
 
 The worker's pool processes send a campaign through the Mitto simulator; gunicorn's `/metrics` (its
 workers never sent anything) serves the counts they wrote, and so does the worker's own exporter
-(METRICS_PORT, for hosts without a web process); the worker's log lines are JSON.
+(METRICS_PORT, for hosts without a web process); the worker's log lines are JSON and carry the id of
+the request that enqueued the campaign.
 """
 
 import json
@@ -18,6 +19,7 @@ from campaigns.management.worker_process import ROOT, CeleryWorker, worker_env
 from campaigns.models import Campaign
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.send_helpers import add_contacts, funded_shop, sending_campaign
+from config.observability.context import log_context
 from config.tests.scrape import delta, samples
 from messaging.simulator import MittoSimulator
 
@@ -32,7 +34,7 @@ def _free_port() -> int:
 
 
 def _scrape(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=30) as response:
         return samples(response.read().decode())
 
 
@@ -91,7 +93,8 @@ def test_gunicorn_serves_what_the_worker_processes_counted(settings, tmp_path, b
             shop = funded_shop(1000)
             add_contacts(shop, RECIPIENTS)
             campaign = sending_campaign(shop)
-            campaign_enqueue(shop=shop, campaign_id=campaign.id)
+            with log_context(request_id="req-e2e-0001"):  # as if enqueued through the API
+                campaign_enqueue(shop=shop, campaign_id=campaign.id)
             _completed(campaign, worker)
             after = _scrape(url)
             from_worker = _scrape(f"http://127.0.0.1:{exporter_port}/metrics")
@@ -108,3 +111,4 @@ def test_gunicorn_serves_what_the_worker_processes_counted(settings, tmp_path, b
                  endpoint="bulk", outcome="ok") == 3
     task_lines = [json.loads(line) for line in worker.output().splitlines() if '"task_id"' in line]
     assert task_lines and all(line["deployment"] == deployment for line in task_lines)
+    assert all(line["request_id"] == "req-e2e-0001" for line in task_lines)  # carried by the broker messages
