@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.db import transaction
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from config.observability.queues import QueueDepthCollector
@@ -89,15 +90,22 @@ def _checked(value: str, allowed: tuple[str, ...], what: str) -> str:
     return value
 
 
+def after_commit(observe: Callable, *args) -> None:
+    """`observe(*args)` once the current transaction commits (at once outside one): a state change rolled
+    back (a deadlock retried, a connection lost) is never counted."""
+    transaction.on_commit(functools.partial(observe, *args))
+
+
 def observe_messages(outcome: str, n: int = 1) -> None:
     """`n` messages reached `outcome` (one of MESSAGE_OUTCOMES)."""
     if n:
         MESSAGES.labels(_deployment(), _checked(outcome, MESSAGE_OUTCOMES, "outcome")).inc(n)
 
 
-def observe_batch_final(state: str) -> None:
-    """A batch reached the final `state` (one of BATCH_FINAL_STATES)."""
-    BATCHES.labels(_deployment(), _checked(state, BATCH_FINAL_STATES, "state")).inc()
+def observe_batch_final(state: str, n: int = 1) -> None:
+    """`n` batches reached the final `state` (one of BATCH_FINAL_STATES)."""
+    if n:
+        BATCHES.labels(_deployment(), _checked(state, BATCH_FINAL_STATES, "state")).inc(n)
 
 
 def observe_retry(reason: str) -> None:
