@@ -146,3 +146,33 @@ def test_a_task_sent_during_a_request_carries_its_id_to_the_worker_and_forgets_w
     assert headers == {REQUEST_ID_HEADER: "req-0123456789"}
     assert during == {"request_id": "req-0123456789", "task_id": "t-1", "task": "campaigns.send_batch", "batch_id": 7}
     assert context.current() == {}
+
+
+LOG_ONE_LINE = """
+import django, logging
+django.setup()
+logging.getLogger("probe").warning("texting %s", "+306912345678")
+"""
+
+
+def _log_one_line(**env: str):
+    import subprocess
+    import sys
+
+    from campaigns.management.worker_process import ROOT, worker_env
+
+    environment = worker_env(LOG_LEVEL="INFO", **env)
+    if "LOG_FORMAT" not in env:
+        environment.pop("LOG_FORMAT", None)
+    return subprocess.run([sys.executable, "-c", LOG_ONE_LINE], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_log_format_json_by_default_text_on_request_and_nothing_else():
+    as_json = json.loads(_log_one_line().stderr.strip().splitlines()[-1])
+    as_text = _log_one_line(LOG_FORMAT="text").stderr.strip().splitlines()[-1]
+    refused = _log_one_line(LOG_FORMAT="xml")
+
+    assert (as_json["logger"], as_json["message"]) == ("probe", "texting +**********78")
+    assert as_text.endswith("WARNING probe texting +**********78")
+    assert refused.returncode != 0 and "LOG_FORMAT" in refused.stderr

@@ -3,7 +3,7 @@
 The worker's pool processes send a campaign through the Mitto simulator; gunicorn's `/metrics` (its
 workers never sent anything) serves the counts they wrote, and so does the worker's own exporter
 (METRICS_PORT, for hosts without a web process); the worker's log lines are JSON and carry the id of
-the request that enqueued the campaign.
+the request that enqueued the campaign, gunicorn's too.
 """
 
 import json
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -38,12 +39,13 @@ def _scrape(url: str) -> dict:
         return samples(response.read().decode())
 
 
-def _gunicorn(env: dict, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
-        cwd=ROOT, env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+def _gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn as the Procfile runs it (config/gunicorn.py), its output in `log`."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
+            cwd=ROOT, env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"}, stdout=out, stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -52,7 +54,7 @@ def _gunicorn(env: dict, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"gunicorn did not start: {process.communicate()[1].decode()[-3000:]}")
+    raise RuntimeError(f"gunicorn did not start: {log.read_text()[-3000:]}")
 
 
 def _completed(campaign: Campaign, worker: CeleryWorker) -> None:
@@ -78,14 +80,15 @@ def broker_tasks():
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_what_the_worker_processes_counted(settings, tmp_path, broker_tasks):
     settings.SMS_BATCH_SIZE = 10
-    shared = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
+    (tmp_path / "metrics").mkdir()
+    shared = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
     with MittoSimulator(api_key=settings.MITTO_API_KEY) as simulator:
         simulator.configure(reject_prefix="+30691000002")  # +306910000020 … 29: 10 rejected
         exporter_port = _free_port()
         worker = CeleryWorker(concurrency=2, MITTO_API_BASE=simulator.base_url, METRICS_PORT=str(exporter_port),
                               **shared).start()
         port = _free_port()
-        web = _gunicorn(worker_env(**shared), port)
+        web = _gunicorn(worker_env(**shared), port, tmp_path / "gunicorn.log")
         try:
             url = f"http://127.0.0.1:{port}/metrics"
             before = _scrape(url)
@@ -112,3 +115,6 @@ def test_gunicorn_serves_what_the_worker_processes_counted(settings, tmp_path, b
     task_lines = [json.loads(line) for line in worker.output().splitlines() if '"task_id"' in line]
     assert task_lines and all(line["deployment"] == deployment for line in task_lines)
     assert all(line["request_id"] == "req-e2e-0001" for line in task_lines)  # carried by the broker messages
+    web_lines = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines()
+                 if line.startswith("{")]
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in web_lines)
