@@ -8,7 +8,7 @@ import pytest
 import responses
 from django.test import Client
 
-from campaigns.tests.send_helpers import BULK_URL, add_contacts, api_for, funded_shop, sending_campaign
+from campaigns.tests.support.send_helpers import BULK_URL, add_contacts, api_for, funded_shop, sending_campaign
 from config.observability import context
 from config.observability.logs import (
     ContextFilter,
@@ -159,7 +159,7 @@ def _log_one_line(**env: str):
     import subprocess
     import sys
 
-    from campaigns.management.worker_process import ROOT, worker_env
+    from campaigns.tests.support.celery_processes import ROOT, worker_env
 
     environment = worker_env(LOG_LEVEL="INFO", **env)
     if "LOG_FORMAT" not in env:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.management.worker_process import ROOT, CeleryWorker, worker_env
 from campaigns.models import Campaign
 from campaigns.services.sending.enqueue import campaign_enqueue
-from campaigns.tests.send_helpers import add_contacts, funded_shop, sending_campaign
+from campaigns.tests.support.celery_processes import ROOT, CeleryWorker, worker_env
+from campaigns.tests.support.send_helpers import add_contacts, funded_shop, sending_campaign
 from config.observability.context import log_context
 from config.tests.scrape import delta, samples
 from messaging.simulator import MittoSimulator

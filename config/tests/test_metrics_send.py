@@ -9,7 +9,7 @@ import responses
 from django.test import Client
 
 from campaigns.models import CampaignRecipient
-from campaigns.tests.send_helpers import add_contacts, api_for, funded_shop, mitto_accepts, sending_campaign
+from campaigns.tests.support.send_helpers import add_contacts, api_for, funded_shop, mitto_accepts, sending_campaign
 from config.tests.scrape import delta, scrape
 
 pytestmark = pytest.mark.django_db
