@@ -6,8 +6,10 @@
 2. Clicks written: N entries in the click stream drained by `clicks_flush` into Click rows, first clicks and
    counters (budget ≥ 20,000/s).
 
-The send budget (1M with a link in every message ≥ 0.9× without) is `python -m bench --only send --links` beside
-`python -m bench --only send`.
+3. With `--send N`: sending N messages with a link in every message beside the same send without, through the
+   simulator and a Celery worker (2 processes), in alternating rounds (plain, linked, plain, linked) so the
+   machine's other load falls on both alike (budget ≥ 0.9×). `python -m bench --only send --links` beside
+   `python -m bench --only send` measures the same at 1M in two separate runs.
 """
 
 import argparse
@@ -126,19 +128,57 @@ def _clicks_written(codes: list[str], count: int) -> float:
     return rate
 
 
+def _send_paired(env: BenchEnv, size: int, rounds: int = 2) -> float:
+    """Seconds of `rounds` sends of `size` messages without and with a link, alternating; the rate ratio."""
+    from bench.drive import ShopApi, wait_terminal
+    from bench.fixtures import contacts_create
+
+    shop = shop_create(domain="send.links.bench.myshopify.com", credits=4 * rounds * size)
+    contacts_create(shop_id=shop.id, consenting=size)
+    stack = Stack(env)
+    seconds = {"plain": 0.0, "linked": 0.0}
+    try:
+        stack.simulator(delay_ms=0)
+        stack.celery_worker()
+        for round_no in range(rounds):
+            for side in ("plain", "linked"):
+                ShopApi.links = side == "linked"
+                api = ShopApi(shop)
+                campaign_id = api.campaign_create(f"{side} {round_no}")
+                started = time.perf_counter()
+                api.enqueue(campaign_id)
+                state = wait_terminal(campaign_id, timeout_s=120 + size / 500)
+                seconds[side] += time.perf_counter() - started
+                print(f"round {round_no} {side}: {size:,} in {time.perf_counter() - started:.1f} s ({state.status})")
+    finally:
+        ShopApi.links = False
+        stack.close()
+    ratio = seconds["plain"] / seconds["linked"]
+    print(f"send {size:,} x{rounds}: without links {rounds * size / seconds['plain']:,.0f} msg/s, with a link "
+          f"{rounds * size / seconds['linked']:,.0f} msg/s; ratio {ratio:.2f} (budget ≥ 0.9: "
+          f"{'met' if ratio >= 0.9 else 'missed'})")
+    return ratio
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per redirect side")
     parser.add_argument("--clicks", type=int, default=200_000, help="clicks buffered then written")
+    parser.add_argument("--send", type=int, default=0, metavar="N",
+                        help="also send N messages with and without a link, alternating (0: skip)")
+    parser.add_argument("--only-send", action="store_true", help="only the paired send")
     args = parser.parse_args()
     env = BenchEnv()
     env.create()
     try:
         env.activate()
-        _, codes = _linked_campaign(RECIPIENTS)
         print(f"load average at start {load_average()}")
-        _redirect(env, codes, args.seconds)
-        _clicks_written(codes, args.clicks)
+        if not args.only_send:
+            _, codes = _linked_campaign(RECIPIENTS)
+            _redirect(env, codes, args.seconds)
+            _clicks_written(codes, args.clicks)
+        if args.send:
+            _send_paired(env, args.send)
         print(f"load average at end {load_average()}")
     finally:
         env.drop()

@@ -63,11 +63,13 @@ def _secret() -> str:
 
 def _encipher(block: int, keys: _Keys) -> int:
     """A keyed bijection of 40-bit blocks (add, multiply by an odd number, fold the high half into the low,
-    twice): consecutive blocks come out unrelated-looking. Forgery is stopped by the keyed hash, not by this."""
-    for add, multiply in zip(keys.add, keys.multiply, strict=True):
-        block = ((block + add) * multiply) & _MASK
-        block ^= block >> _HALF
-    return block
+    twice, written out: the send path runs it for every link): consecutive blocks come out unrelated-looking.
+    Forgery is stopped by the keyed hash, not by this."""
+    (add0, add1), (multiply0, multiply1) = keys.add, keys.multiply
+    block = ((block + add0) * multiply0) & _MASK
+    block ^= block >> _HALF
+    block = ((block + add1) * multiply1) & _MASK
+    return block ^ (block >> _HALF)
 
 
 def _decipher(block: int, keys: _Keys) -> int:
@@ -99,6 +101,9 @@ def code_make(*, kind: int, position: int, ident: int, keys: _Keys | None = None
 
 def recipient_codes(*, recipient_id: int, count: int, keys: _Keys | None = None) -> list[str]:
     """The codes of a recipient's `count` links, in position order: what the send path puts in its message."""
+    if count == 1 and keys is not None and 0 <= recipient_id <= MAX_ID:  # the common message: one link
+        enciphered = _encipher(recipient_id, keys).to_bytes(5, "big")
+        return [base64.urlsafe_b64encode(enciphered + _tag(keys.mac, enciphered)).decode("ascii")]
     keys = keys or coder()
     return [code_make(kind=RECIPIENT, position=position, ident=recipient_id, keys=keys) for position in range(count)]
 
