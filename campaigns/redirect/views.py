@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from campaigns.services.links.clicks import click_record, is_bot_request
 from campaigns.services.links.redirect import link_target
+from config.observability.metrics import timed_view
 
 NOT_FOUND_PAGE = (
     "<!doctype html><html><head><meta charset=\"utf-8\"><title>Link not found</title></head>"
@@ -13,6 +14,7 @@ NOT_FOUND_PAGE = (
 )
 
 
+@timed_view("redirect")
 @require_safe
 def short_link(request, code: str):
     target = link_target(code)
