@@ -50,10 +50,10 @@ def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
 
 
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
-    """The batch's queued recipients as rendered messages (with the shop's opt-out language and their own
-    short links: links.codes), referenced
-    `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
-    since enqueue are cancelled (credits released) and those in quiet hours held, and both left out."""
+    """The batch's queued recipients as rendered messages (with the shop's opt-out language and each
+    recipient's own short links: links.codes), referenced `r:<recipient id>`, loaded in one query that also
+    checks consent at send time: those who opted out since enqueue are cancelled (credits released) and those
+    in quiet hours held, and both left out."""
     campaign, shop = batch.campaign, batch.campaign.shop
     template = compile_template(campaign_text(campaign=campaign, shop=shop))
     rows = batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
@@ -68,7 +68,9 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
     messages = [
         OutboundMessage(
             destination=phone, sender=sender, reference=f"r:{rid}", traffic_account_id=account,
-            text=template.render_names(first, last, recipient_codes(recipient_id=rid, count=links, keys=keys)),
+            text=template.render_names(
+                first, last, recipient_codes(recipient_id=rid, count=links, keys=keys) if links else None
+            ),
         )
         for rid, phone, first, last, _, _ in rows
     ]
