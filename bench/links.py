@@ -1,4 +1,5 @@
-"""`python -m bench.links [--seconds 20] [--clicks 200000]`: the short-link budgets of DESIGN.md.
+"""`python -m bench.links [--only redirect,clicks,send] [--seconds 20] [--clicks N] [--send N]`: the short-link
+budgets of DESIGN.md.
 
 1. The redirect `GET /l/{code}` through gunicorn (2 workers), clicks recorded (the code checked, one indexed query,
    one XADD to the click stream), beside a bare Django view answering the same 302 from the same gunicorn
@@ -6,7 +7,7 @@
 2. Clicks written: N entries in the click stream drained by `clicks_flush` into Click rows, first clicks and
    counters (budget ≥ 20,000/s).
 
-3. With `--send N`: sending N messages with a link in every message beside the same send without, through the
+3. Sending N messages with a link in every message beside the same send without, through the
    simulator and a Celery worker (2 processes), in alternating rounds (plain, linked, plain, linked) so the
    machine's other load falls on both alike (budget ≥ 0.9×). `python -m bench --only send --links` beside
    `python -m bench --only send` measures the same at 1M in two separate runs.
@@ -164,20 +165,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per redirect side")
     parser.add_argument("--clicks", type=int, default=200_000, help="clicks buffered then written")
-    parser.add_argument("--send", type=int, default=0, metavar="N",
-                        help="also send N messages with and without a link, alternating (0: skip)")
-    parser.add_argument("--only-send", action="store_true", help="only the paired send")
+    parser.add_argument("--send", type=int, default=200_000, metavar="N",
+                        help="messages of each send with and without a link (two rounds each)")
+    parser.add_argument("--only", default="redirect,clicks,send", help="comma-separated subset of redirect,clicks,send")
     args = parser.parse_args()
+    parts = {part.strip() for part in args.only.split(",")}
     env = BenchEnv()
     env.create()
     try:
         env.activate()
         print(f"load average at start {load_average()}")
-        if not args.only_send:
-            _, codes = _linked_campaign(RECIPIENTS)
+        codes = _linked_campaign(RECIPIENTS)[1] if parts & {"redirect", "clicks"} else []
+        if "redirect" in parts:
             _redirect(env, codes, args.seconds)
+        if "clicks" in parts:
             _clicks_written(codes, args.clicks)
-        if args.send:
+        if "send" in parts:
             _send_paired(env, args.send)
         print(f"load average at end {load_average()}")
     finally:

@@ -321,21 +321,20 @@ class CampaignLink(models.Model):
 
 
 class LinkClick(models.Model):
-    """One click on a short link, written set-based from the click buffer. `key` (the buffer entry's id) makes
-    writing a buffered click twice a no-op. `is_bot`: a link previewer or scanner, counted apart."""
+    """One click on a short link, written set-based from the click buffer. `key` (the buffer entry's id as a
+    number; negative and random for a click written at once) makes writing a buffered click twice a no-op.
+    `is_bot`: a link previewer or scanner, counted apart."""
 
-    key = models.CharField(max_length=40, unique=True)
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.BigIntegerField(unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 db_constraint=False)
     recipient_id = models.BigIntegerField()
     position = models.SmallIntegerField()
     clicked_at = models.DateTimeField()
     is_bot = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["recipient_id", "clicked_at"], name="click_recipient_at"),
-            models.Index(fields=["campaign", "clicked_at"], name="click_campaign_at"),
-        ]
+        indexes = [models.Index(fields=["recipient_id", "clicked_at"], name="click_recipient_at")]
 
 
 class CampaignLinkStats(models.Model):

@@ -37,7 +37,7 @@ FLUSH_BATCH = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Click:
-    key: str
+    key: int
     recipient_id: int
     position: int
     clicked_at: datetime
@@ -76,15 +76,20 @@ def click_record(*, recipient_id: int, position: int, flagged: bool) -> None:
             return
         except RedisError as exc:
             logger.warning("click buffer unavailable (%s): click written directly", type(exc).__name__)
-    clicks_apply(clicks=[Click(uuid.uuid4().hex, recipient_id, position, timezone.now(), flagged)])
+    clicks_apply(clicks=[Click(-(uuid.uuid4().int >> 66), recipient_id, position, timezone.now(), flagged)])
+
+
+def entry_key(entry_id: bytes) -> int:
+    """A stream entry id `<ms>-<seq>` as one number, in the same order (seq below 2**20 per millisecond)."""
+    milliseconds, sequence = entry_id.split(b"-")
+    return (int(milliseconds) << 20) | int(sequence)
 
 
 def _parsed(entry_id: bytes, fields: dict) -> Click | None:
     try:
-        recipient_id, position, flagged = fields[b"c"].decode().split(":")
-        milliseconds = int(entry_id.split(b"-")[0])
-        at = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
-        return Click(entry_id.decode(), int(recipient_id), int(position), at, flagged == "1")
+        recipient_id, position, flagged = fields[b"c"].split(b":")
+        at = datetime.fromtimestamp(int(entry_id.split(b"-")[0]) / 1000, tz=UTC)
+        return Click(entry_key(entry_id), int(recipient_id), int(position), at, flagged == b"1")
     except (KeyError, ValueError):
         logger.warning("click stream entry %s is malformed: skipped", entry_id)
         return None
@@ -113,7 +118,7 @@ def clicks_flush(*, limit: int = 1_000_000) -> int:
 
 _APPLY_SQL = """
 WITH c (key, recipient_id, position, clicked_at, flagged) AS (
-    SELECT * FROM unnest(%(keys)s::text[], %(recipients)s::bigint[], %(positions)s::smallint[],
+    SELECT * FROM unnest(%(keys)s::bigint[], %(recipients)s::bigint[], %(positions)s::smallint[],
                          %(times)s::timestamptz[], %(flags)s::boolean[])
 ),
 inserted AS (
@@ -130,16 +135,15 @@ firsts AS (
 ),
 marked AS (
     UPDATE campaigns_campaignrecipient r SET clicked_at = f.at
-    FROM firsts f JOIN campaigns_campaignrecipient prior ON prior.id = f.recipient_id
-    WHERE r.id = f.recipient_id AND (r.clicked_at IS NULL OR r.clicked_at > f.at)
-    RETURNING r.campaign_id, prior.clicked_at IS NULL AS first
+    FROM firsts f WHERE r.id = f.recipient_id AND r.clicked_at IS NULL
+    RETURNING r.campaign_id
 ),
 moved AS (
     SELECT campaign_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, 0 AS uniques,
            count(*) FILTER (WHERE is_bot) AS bots, max(clicked_at) FILTER (WHERE NOT is_bot) AS last
     FROM inserted GROUP BY campaign_id
     UNION ALL
-    SELECT campaign_id, 0, count(*), 0, NULL FROM marked WHERE first GROUP BY campaign_id
+    SELECT campaign_id, 0, count(*), 0, NULL FROM marked GROUP BY campaign_id
 )
 INSERT INTO campaigns_campaignlinkstats AS s (campaign_id, clicks, unique_clicks, bot_clicks, last_click_at)
 SELECT campaign_id, sum(clicks), sum(uniques), sum(bots), max(last) FROM moved GROUP BY campaign_id

@@ -29,8 +29,8 @@ def _campaign(shop, *, sent_at=T - timedelta(days=10)):
     return campaign, {r.phone: r for r in CampaignRecipient.objects.filter(campaign=campaign)}
 
 
-def _clicked(recipient, at, *, key=None, bot=False):
-    clicks_apply(clicks=[Click(key or f"{recipient.id}-{at.timestamp()}", recipient.id, 0, at, bot)])
+def _clicked(recipient, at, *, bot=False):
+    clicks_apply(clicks=[Click(recipient.id * 10**10 + int(at.timestamp()), recipient.id, 0, at, bot)])
 
 
 def _delivered(recipient, at):

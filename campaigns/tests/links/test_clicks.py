@@ -113,9 +113,9 @@ def test_the_portable_writer_follows_the_same_rules(no_dispatch, monkeypatch):
     campaign, (recipient, bot_target) = _sent_recipients(2)
     monkeypatch.setattr(clicks_module.connection, "vendor", "sqlite")
     now = timezone.now()
-    clicks = [Click("k1", recipient.id, 0, now, False), Click("k1", recipient.id, 0, now, False),
-              Click("k2", recipient.id, 0, now + timedelta(seconds=1), False), Click("k3", bot_target.id, 0, now, True),
-              Click("k4", 10**12, 0, now, False)]
+    clicks = [Click(1, recipient.id, 0, now, False), Click(1, recipient.id, 0, now, False),
+              Click(2, recipient.id, 0, now + timedelta(seconds=1), False), Click(3, bot_target.id, 0, now, True),
+              Click(4, 10**12, 0, now, False)]
     clicks_apply(clicks=clicks)
     assert _stats(campaign) == (2, 1, 1)
     assert CampaignRecipient.objects.get(id=recipient.id).clicked_at == now
