@@ -49,27 +49,35 @@ GSM7_CLASS = character_class(GSM7_BASIC | GSM7_EXTENSION)
 GSM7_EXTENSION_CLASS = character_class(GSM7_EXTENSION)
 ASTRAL_CLASS = "[\\U00010000-\\U0010FFFF]"  # characters outside the BMP: a surrogate pair in UCS-2
 _GSM7_ONLY = re.compile(GSM7_CLASS + "*")
-_DROP_EXTENSION = str.maketrans(dict.fromkeys(GSM7_EXTENSION))
+_EXTENSION = re.compile(GSM7_EXTENSION_CLASS)
 _ASTRAL = re.compile(ASTRAL_CLASS)
 
 
-def measure(text: str) -> TextSize:
-    """The encoding and number of parts of `text` exactly as a handset would split it. One pass in C for
-    the common texts (one part, or no two-unit character); the greedy packing only for a multi-part text
-    with two-unit characters. The database's `sms_segments` (campaigns/sms_sql.py) is the same function."""
+def _size(text: str) -> tuple[str, int, int]:
+    """(encoding, segments, units): one pass in C for the common texts (one part, or no two-unit character);
+    the greedy packing only for a multi-part text with two-unit characters."""
     if _GSM7_ONLY.fullmatch(text):
-        encoding, single, part = GSM7, 160, 153
-        wide = len(text) - len(text.translate(_DROP_EXTENSION))
+        encoding, single, part, two_units = GSM7, 160, 153, _EXTENSION
     else:
-        encoding, single, part = UCS2, 70, 67
-        wide = len(_ASTRAL.findall(text))
+        encoding, single, part, two_units = UCS2, 70, 67, _ASTRAL
+    wide = len(two_units.findall(text))
     units = len(text) + wide
     if units <= single:
-        return TextSize(encoding, 1 if units else 0, units)
+        return encoding, 1 if units else 0, units
     if not wide:
-        return TextSize(encoding, math.ceil(units / part), units)
-    is_wide = GSM7_EXTENSION.__contains__ if encoding == GSM7 else (lambda ch: ord(ch) > 0xFFFF)
-    return TextSize(encoding, _packed([2 if is_wide(ch) else 1 for ch in text], part=part), units)
+        return encoding, math.ceil(units / part), units
+    return encoding, _packed([2 if two_units.match(ch) else 1 for ch in text], part=part), units
+
+
+def measure(text: str) -> TextSize:
+    """The encoding and number of parts of `text` exactly as a handset would split it. The database's
+    `sms_segments` (campaigns/sms_sql.py) is the same function."""
+    return TextSize(*_size(text))
+
+
+def segments(text: str) -> int:
+    """`measure(text).segments`, without building the TextSize (the send path measures every message)."""
+    return _size(text)[1]
 
 
 def _packed(widths: list[int], *, part: int) -> int:

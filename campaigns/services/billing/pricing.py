@@ -9,12 +9,12 @@ Anything added to the rendered text (short links) is added to both `Template.ren
 
 from django.db import connection
 
-from campaigns.sms import Template, measure
+from campaigns.sms import Template, segments
 
 
 def message_segments(text: str) -> int:
     """The credits one message of `text` costs: its parts, at least one."""
-    return max(measure(text).segments, 1)
+    return max(segments(text), 1)
 
 
 def _rendered_sql(template: Template, *, first_name: str, last_name: str) -> tuple[str, list]:
