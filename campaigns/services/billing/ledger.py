@@ -15,6 +15,7 @@ from campaigns.models import Campaign, CreditTransaction, Shop
 from campaigns.services.errors import DomainError
 
 Kind = CreditTransaction.Kind
+ENQUEUE_HOLD = "enqueue"  # the note of a campaign's hold at enqueue
 
 
 def _move(
@@ -88,6 +89,12 @@ def credits_refund_failed(*, segments_by_campaign: Counter) -> int:
               note="failed after acceptance")
         refunded += amount
     return refunded
+
+
+def campaign_hold_at_enqueue(*, campaign_id: int) -> int:
+    """Credits enqueue held for the campaign: the sum of its recipients' segments then."""
+    rows = CreditTransaction.objects.filter(campaign_id=campaign_id, kind=Kind.HOLD, note=ENQUEUE_HOLD)
+    return rows.aggregate(held=Sum("held_delta"))["held"] or 0
 
 
 def campaign_hold_remaining(*, campaign_id: int) -> int:

@@ -7,13 +7,17 @@ which renders the template in SQL and measures it with the database's `sms_segme
 Anything added to the rendered text (short links) is added to both `Template.render_names` and `_rendered_sql`.
 """
 
+from functools import lru_cache
+
 from django.db import connection
 
 from campaigns.sms import Template, segments
 
 
+@lru_cache(maxsize=8192)
 def message_segments(text: str) -> int:
-    """The credits one message of `text` costs: its parts, at least one."""
+    """The credits one message of `text` costs: its parts, at least one. Remembered for the last texts seen:
+    the send path measures every message, and a campaign's messages repeat (names are shared by many)."""
     return max(segments(text), 1)
 
 

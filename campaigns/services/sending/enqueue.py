@@ -16,7 +16,7 @@ from campaigns.models import Campaign, CampaignRecipient, Shop
 from campaigns.selectors import campaign_of_shop
 from campaigns.services.audience.definition import audience_tags
 from campaigns.services.audience.members import audience_breakdown, recipients_materialise
-from campaigns.services.billing.ledger import credits_hold
+from campaigns.services.billing.ledger import ENQUEUE_HOLD, credits_hold
 from campaigns.services.billing.moved import Moved
 from campaigns.services.billing.pricing import least_segments, segments_sql
 from campaigns.services.compliance.message import campaign_size, campaign_text, frequency_cap_since
@@ -77,11 +77,10 @@ def _materialise(
     return created, batches
 
 
-def _refuse_short(*, shop: Shop, needed: int, at_least: bool = False) -> None:
+def _refuse_short(*, shop: Shop, needed: int) -> None:
     if shop.credits < needed:
         raise DomainError(
-            "insufficient_credits",
-            f"Sending needs {'at least ' if at_least else ''}{needed} credits; the shop has {shop.credits} free.",
+            "insufficient_credits", f"Sending needs {needed} credits; the shop has {shop.credits} free."
         )
 
 
@@ -102,13 +101,13 @@ def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
         expected = breakdown["messaged"]
         if not expected:
             raise DomainError("no_recipients", "The audience has no consenting contact.")
-        _refuse_short(shop=shop, needed=expected * least_segments(template), at_least=True)
-        created, batches = _materialise(
-            campaign=campaign, tags=tags, cap_since=cap_since,
-            segments=segments_sql(template, first_name="first_name", last_name="last_name"),
-        )
+        pricing = segments_sql(template, first_name="first_name", last_name="last_name")
+        if shop.credits < expected * least_segments(template):  # short for sure: say by how much, insert nothing
+            priced = audience_breakdown(shop_id=shop.id, tags=tags, cap_since=cap_since, segments=pricing)
+            _refuse_short(shop=shop, needed=priced["credits"])
+        created, batches = _materialise(campaign=campaign, tags=tags, cap_since=cap_since, segments=pricing)
         _refuse_short(shop=shop, needed=created.segments)
-        credits_hold(shop_id=shop.id, amount=created.segments, campaign_id=campaign.id, note="enqueue")
+        credits_hold(shop_id=shop.id, amount=created.segments, campaign_id=campaign.id, note=ENQUEUE_HOLD)
         metrics_create(campaign_id=campaign.id, total=created.rows)
         campaign.status, campaign.enqueued_at = Campaign.Status.SENDING, timezone.now()
         campaign.save(update_fields=["status", "enqueued_at", "encoding", "segments", "updated_at"])
