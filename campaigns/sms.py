@@ -47,6 +47,7 @@ def character_class(chars) -> str:
 
 GSM7_CLASS = character_class(GSM7_BASIC | GSM7_EXTENSION)
 GSM7_EXTENSION_CLASS = character_class(GSM7_EXTENSION)
+NOT_GSM7_BASIC = "[^" + character_class(GSM7_BASIC)[1:]  # any character outside the basic table
 ASTRAL_CLASS = "[\\U00010000-\\U0010FFFF]"  # characters outside the BMP: a surrogate pair in UCS-2
 _GSM7_ONLY = re.compile(GSM7_CLASS + "*")
 _EXTENSION = re.compile(GSM7_EXTENSION_CLASS)

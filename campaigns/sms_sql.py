@@ -3,13 +3,14 @@ recipient's own rendered text set-based, inside its INSERT … SELECT.
 
 PostgreSQL gets a PL/pgSQL function (created by a migration from `create_function_sql()`), its character
 classes generated from sms.py's GSM7_BASIC and GSM7_EXTENSION so the two can never disagree. It mirrors
-`measure`: a text of one part, or of several with no two-unit character, is priced by its units alone (one
-regular-expression test and one translate() or regexp_replace()); only a multi-part text with two-unit
-characters is packed, by walking its two-unit characters and its part boundaries (never its characters
-one by one). SQLite (the embedded demo) gets `measure` itself as a Python function on each new connection.
+`measure`: the common text (GSM-7 basic characters only) is priced by one regular-expression test and its
+length; a text with extension or astral characters also counts them with one regexp_replace() (translate()
+costs several times more on multibyte text); only a multi-part text with two-unit characters is packed, by
+walking its two-unit characters and its part boundaries, never its characters one by one. SQLite (the
+embedded demo) gets `measure` itself as a Python function on each new connection.
 """
 
-from campaigns.sms import ASTRAL_CLASS, GSM7_CLASS, GSM7_EXTENSION, GSM7_EXTENSION_CLASS, measure
+from campaigns.sms import ASTRAL_CLASS, GSM7_CLASS, GSM7_EXTENSION_CLASS, NOT_GSM7_BASIC, measure
 
 FUNCTION = "sms_segments"
 
@@ -33,11 +34,14 @@ BEGIN
     IF body IS NULL OR n = 0 THEN
         RETURN 0;
     END IF;
-    IF body ~ {gsm7_only} THEN
-        wide := n - length(translate(body, {extension}, ''));
+    IF body !~ {not_gsm7_basic} THEN  -- the common text: one-septet characters only
+        IF n <= 160 THEN RETURN 1; END IF;
+        RETURN (n + 152) / 153;
+    END IF;
+    IF body !~ {not_gsm7} THEN
+        wide := n - length(regexp_replace(body, {extension_class}, '', 'g'));
         units := n + wide;
         IF units <= 160 THEN RETURN 1; END IF;
-        IF wide = 0 THEN RETURN (units + 152) / 153; END IF;
         part := 153;
         two_units := {extension_class};
     ELSE
@@ -85,8 +89,8 @@ def _literal(text: str) -> str:
 def create_function_sql() -> str:
     """The statement creating (or replacing) `sms_segments(text)` on PostgreSQL."""
     return _PLPGSQL.format(
-        gsm7_only=_literal("^" + GSM7_CLASS + "*$"),
-        extension=_literal("".join(sorted(GSM7_EXTENSION))),
+        not_gsm7_basic=_literal(NOT_GSM7_BASIC),
+        not_gsm7=_literal("[^" + GSM7_CLASS[1:]),
         extension_class=_literal(GSM7_EXTENSION_CLASS),
         astral_class=_literal(ASTRAL_CLASS),
     )

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from django.db import connection
 
-from campaigns.sms import Template, segments
+from campaigns.sms import GSM7_BASIC, NOT_GSM7_BASIC, Template, segments
 
 
 @lru_cache(maxsize=8192)
@@ -21,13 +21,17 @@ def message_segments(text: str) -> int:
     return max(segments(text), 1)
 
 
-def _rendered_sql(template: Template, *, first_name: str, last_name: str) -> tuple[str, list]:
-    """SQL rendering `template` with the names in columns `first_name`, `last_name` (NULL renders empty)."""
-    columns = {"first_name": first_name, "last_name": last_name}
+def _names_sql(*, first_name: str, last_name: str) -> dict[str, str]:
+    """Placeholder → SQL of its value in a row whose names are in these columns (NULL renders empty)."""
+    return {"first_name": f"COALESCE({first_name}, '')", "last_name": f"COALESCE({last_name}, '')"}
+
+
+def _rendered_sql(template: Template, names: dict[str, str]) -> tuple[str, list]:
+    """SQL rendering `template` with the placeholders' values in `names` (`_names_sql`)."""
     pieces, params = [], []
     for is_placeholder, text in template.parts:
         if is_placeholder:
-            pieces.append(f"COALESCE({columns[text]}, '')")
+            pieces.append(names[text])
         else:
             pieces.append("CAST(%s AS text)")
             params.append(text)
@@ -37,12 +41,23 @@ def _rendered_sql(template: Template, *, first_name: str, last_name: str) -> tup
 def segments_sql(template: Template, *, first_name: str, last_name: str) -> tuple[str, list]:
     """(SQL expression, its parameters): `message_segments` of the text `template` renders for a row whose
     names are in columns `first_name` and `last_name`. A template without placeholders costs the same for
-    every row: a constant."""
+    every row: a constant. On PostgreSQL, when the template's own text is GSM-7 basic, a row whose names are
+    too is priced from lengths alone (several times cheaper than the function, which the other rows get)."""
     if not any(is_placeholder for is_placeholder, _text in template.parts):
         return "%s", [message_segments(template.render_names(None, None))]
-    rendered, params = _rendered_sql(template, first_name=first_name, last_name=last_name)
-    at_least_one = "GREATEST" if connection.vendor == "postgresql" else "max"
-    return f"{at_least_one}(sms_segments({rendered}), 1)", params
+    columns = _names_sql(first_name=first_name, last_name=last_name)
+    rendered, params = _rendered_sql(template, columns)
+    if connection.vendor != "postgresql":
+        return f"max(sms_segments({rendered}), 1)", params
+    exact = f"GREATEST(sms_segments({rendered}), 1)"
+    literal = "".join(text for is_placeholder, text in template.parts if not is_placeholder)
+    if not set(literal) <= GSM7_BASIC:
+        return exact, params
+    names = [columns[text] for is_placeholder, text in template.parts if is_placeholder]
+    septets = " + ".join([str(len(literal)), *(f"length({name})" for name in names)])
+    basic_only = f"({' || '.join(names)}) !~ %s"
+    by_length = f"CASE WHEN {septets} <= 160 THEN 1 ELSE ({septets} + 152) / 153 END"
+    return f"CASE WHEN {basic_only} THEN {by_length} ELSE {exact} END", [NOT_GSM7_BASIC, *params]
 
 
 def least_segments(template: Template) -> int:

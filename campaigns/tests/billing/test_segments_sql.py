@@ -8,6 +8,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from campaigns.services.billing.pricing import message_segments, segments_sql
 from campaigns.sms import GSM7_BASIC, GSM7_EXTENSION, compile_template, measure
 from campaigns.sms_sql import create_function_sql, sqlite_register
 
@@ -65,7 +66,8 @@ def test_the_sql_count_of_any_text_is_the_python_count(postgres, texts):
     "text",
     [
         "",
-        "a" * 160, "a" * 161, "€" * 80, "€" * 81, "a" * 152 + "€" + "a" * 152, "a" * 159 + "€",
+        "a" * 160, "a" * 161, "a" * 306, "a" * 307, "a" * 459, "a" * 460, "ы" * 134, "ы" * 135, "ы" * 201,
+        "ы" * 202, "€" * 80, "€" * 81, "a" * 152 + "€" + "a" * 152, "a" * 159 + "€",
         "ы" * 70, "ы" * 71, "😀" * 35, "😀" * 36, "a" * 66 + "😀" + "a" * 66, "ά" * 200 + "😀" * 3,
         *sorted(GSM7_BASIC | GSM7_EXTENSION), "'", "\\" * 161, "]" * 200, "^-[" * 60, "\n\r\f" * 60,
     ],
@@ -91,3 +93,30 @@ def test_an_sqlite_connection_gets_the_python_count_as_sms_segments():
     texts = ["Hi Μαρία", "a" * 152 + "€" + "a" * 152, "😀" * 36, None]
     counted = [raw.execute("SELECT sms_segments(?)", (text,)).fetchone()[0] for text in texts]
     assert counted == [1, 3, 2, 0]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.sampled_from([*BODIES, "{{ first_name }}", "{{ first_name }}{{ first_name }} " + "a" * 100]),
+       rows=st.lists(st.tuples(names, names), min_size=1, max_size=10))
+def test_the_enqueue_expression_prices_each_row_as_its_rendered_message(postgres, body, rows):
+    """segments_sql, what enqueue and the pre-flight price every contact row by (its length-only shortcut
+    for GSM-7 basic names included), equals message_segments of the text the send path renders."""
+    assert_priced_as_rendered(compile_template(body), rows)
+
+
+@pytest.mark.parametrize("length", [2, 3, 70, 71, 160, 161, 306, 307, 459, 460])
+@pytest.mark.parametrize("last", ["b", "€", "ά", "😀"])
+def test_the_enqueue_expression_at_every_part_boundary(postgres, length, last):
+    """`length` characters rendered: "A", the first name, one character of the last name."""
+    assert_priced_as_rendered(compile_template("A{{ first_name }}{{ last_name }}"), [("a" * (length - 2), last)])
+
+
+def assert_priced_as_rendered(template, rows):
+    expression, params = segments_sql(template, first_name="u.first_name", last_name="u.last_name")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {expression} FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS u(first_name, last_name, i)"
+            " ORDER BY u.i", [*params, [first for first, _ in rows], [last for _, last in rows]],
+        )
+        priced = [row[0] for row in cursor.fetchall()]
+    assert priced == [message_segments(template.render_names(first, last)) for first, last in rows]
