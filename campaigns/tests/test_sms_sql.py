@@ -1,4 +1,5 @@
-"""The database's sms_segments() equals campaigns.sms.measure() on every text, and so on every rendered message."""
+"""The database's sms_segments() and the enqueue expression (billing/pricing.segments_sql) equal campaigns.sms
+(measure, message_segments) on every text, and so on every rendered message."""
 
 import sqlite3
 from types import SimpleNamespace
