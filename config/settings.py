@@ -4,11 +4,15 @@ Every variable of API.md is declared here with its type and default. With no env
 project runs on the embedded defaults: SQLite, in-process tasks, in-process limiter and cache.
 """
 
+import base64
 import os
+import re
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from config.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,10 +82,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "messaging",
     "metrics",
+    "shopify",
     "campaigns",
 ]
 
 MIDDLEWARE = [
+    "config.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,14 +207,19 @@ CELERY_QUEUE_REPORTS = f"{SMS_KEY_PREFIX}.reports"
 CELERY_QUEUE_PERIODIC = f"{SMS_KEY_PREFIX}.periodic"
 CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_SEND
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Observability (config/observability): JSON log lines by default (`text` for a terminal: the demo, the
+# dev server), each with the request/task, shop, campaign and batch ids bound, phone numbers masked;
+# `GET /metrics` for Prometheus, behind METRICS_TOKEN (unset: this machine only). Set
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) for gunicorn workers and Celery processes.
+LOG_FORMAT = _read("LOG_FORMAT", env.str, "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"Environment variable LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOG_LEVEL = _read("LOG_LEVEL", env.str, "INFO").upper()
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, deployment=SMS_KEY_PREFIX)
+METRICS_TOKEN = _read("METRICS_TOKEN", env.str, "")
+# A worker-only host: the Celery worker serves the host's /metrics on METRICS_ADDR:METRICS_PORT (0: not).
+METRICS_PORT = _read("METRICS_PORT", env.int, 0)
+METRICS_ADDR = _read("METRICS_ADDR", env.str, "127.0.0.1")
 
 # HTTPS hardening, off by default so the demo and tests run over plain HTTP; a production deployment
 # behind TLS sets these (then `manage.py check --deploy --fail-level WARNING` reports nothing).
@@ -242,3 +253,34 @@ PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
 QUIET_HOURS_ENFORCED = _read("QUIET_HOURS_ENFORCED", env.bool, True)
+
+# Shopify (SHOPIFY.md): the app's credentials, the pinned Admin API version and where the Admin API is.
+# SHOPIFY_TOKEN_KEY holds one or more comma-separated Fernet keys: the first encrypts, every one decrypts
+# (rotation: put the new key first, re-encrypt, then drop the old one). Unset, a key derived from SECRET_KEY
+# is used (the demo); a deployment sets its own.
+SHOPIFY_API_KEY = _read("SHOPIFY_API_KEY", env.str, "")
+SHOPIFY_API_SECRET = _read("SHOPIFY_API_SECRET", env.str, "")
+SHOPIFY_SCOPES = ",".join(
+    _read("SHOPIFY_SCOPES", env.list, ["read_customers", "write_customers", "read_orders"])
+)
+SHOPIFY_API_VERSION = _read("SHOPIFY_API_VERSION", env.str, "2026-10")
+if not re.fullmatch(r"\d{4}-\d{2}|unstable", SHOPIFY_API_VERSION):
+    raise ImproperlyConfigured(
+        f"Environment variable SHOPIFY_API_VERSION must look like 2026-10, got {SHOPIFY_API_VERSION!r}"
+    )
+SHOPIFY_APP_URL = _read("SHOPIFY_APP_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
+SHOPIFY_ADMIN_BASE = _read("SHOPIFY_ADMIN_BASE", env.str, "https://{shop}").rstrip("/")
+if SHOPIFY_ADMIN_BASE.count("{shop}") != 1:
+    raise ImproperlyConfigured("Environment variable SHOPIFY_ADMIN_BASE must contain {shop} exactly once")
+SHOPIFY_TOKEN_KEY = _read("SHOPIFY_TOKEN_KEY", env.str, "")
+CELERY_QUEUE_SHOPIFY = f"{SMS_KEY_PREFIX}.shopify"  # Shopify webhooks and install work, apart from sending
+for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))):
+    try:
+        _valid_key = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        _valid_key = False
+    if not _valid_key:
+        raise ImproperlyConfigured(
+            "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
+            "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
+        )

@@ -28,6 +28,8 @@ def test_the_registered_task_names_are_exactly_these():
         "campaigns.resolve_unknown_batches",
         "campaigns.send_batch",
         "campaigns.send_help_answer",
+        "campaigns.shopify_install_setup",
+        "campaigns.shopify_process_webhook",
         "campaigns.start_scheduled",
         "metrics.reconcile",
     ]
