@@ -24,7 +24,7 @@ def _drop_function(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("campaigns", "0005_admin_membership"),
+        ("campaigns", "0006_shopify_install_and_webhook"),
     ]
 
     operations = [
