@@ -62,6 +62,10 @@ class Contact(models.Model):
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_source = models.CharField(max_length=32, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # The last opt-out by a reply (STOP) and the sender it was sent to: only a START, or a consent record of
+    # the consumer's dated after it, gives consent back (services/contacts/consent.py).
+    reply_opted_out_at = models.DateTimeField(null=True, blank=True)
+    reply_opted_out_sender = models.CharField(max_length=20, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

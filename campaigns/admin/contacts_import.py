@@ -42,13 +42,15 @@ def csv_rows(text: str) -> list[dict]:
 
 def import_rows(*, shop: Shop, rows: list[dict], detail: str = "") -> dict:
     """Upsert in chunks the service accepts, consent changes recorded with source `csv` (who: `detail`);
-    rejected rows carry their CSV line number (header is line 1)."""
-    report = {"created": 0, "updated": 0, "rejected": []}
+    rejected rows carry their CSV line number (header is line 1); rows asking for consent that a reply STOP
+    refused are counted in `kept_opted_out`."""
+    report = {"created": 0, "updated": 0, "rejected": [], "kept_opted_out": 0}
     for start in range(0, len(rows), MAX_BULK_ROWS):
         result = contacts_bulk_upsert(shop=shop, rows=rows[start:start + MAX_BULK_ROWS], source=CONSENT_SOURCE_CSV,
                                       detail=detail)
         report["created"] += result.created
         report["updated"] += result.updated
+        report["kept_opted_out"] += result.kept_opted_out
         report["rejected"] += [{**r, "line": start + r["index"] + 2} for r in result.rejected]
     return report
 

@@ -70,7 +70,10 @@ def inbound_message_handle(*, message: InboundMessage) -> InboundResult:
     with transaction.atomic():
         shop_ids = _shops_for(keyword, message)
         handler = _HANDLERS.get(keyword)
-        changed = handler(phone=message.sender, shop_ids=shop_ids, text=message.text, now=now) if handler else 0
+        context = {"sender": message.to or ""} if keyword == "stop" else {}
+        changed = 0
+        if handler:
+            changed = handler(phone=message.sender, shop_ids=shop_ids, text=message.text, now=now, **context)
         MessageLog.objects.create(
             shop_id=shop_ids[0] if len(shop_ids) == 1 else None,
             direction=MessageLog.Direction.INBOUND,
