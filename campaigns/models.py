@@ -35,6 +35,22 @@ class Shop(models.Model):
         return self.domain
 
 
+class ShopSender(models.Model):
+    """A sender id a shop may send from, registered by ops once they verified the shop owns it (`shop_sender`).
+    Replies to a sender concern only the shops that registered it. One shop per sender unless ops register
+    it to several explicitly (`--shared`); such a sender follows the shared fallback sender's rules."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="senders")
+    sender = models.CharField(max_length=16, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "sender"], name="shop_sender_unique")]
+
+    def __str__(self):
+        return f"{self.sender} ({self.shop})"
+
+
 class ApiKey(models.Model):
     """A bearer key of one shop, stored as a SHA-256 hash; `prefix` lets people tell keys apart."""
 

@@ -1,16 +1,23 @@
 import factory
 
-from campaigns.models import Campaign, Contact, Shop
+from campaigns.models import Campaign, Contact, Shop, ShopSender
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Shop
+        skip_postgeneration_save = True
 
     domain = factory.Sequence(lambda n: f"shop{n}.myshopify.com")
     name = factory.Sequence(lambda n: f"Shop {n}")
     sender = "MyShop"
     credits = 100_000
+
+    @factory.post_generation
+    def register_sender(shop, create, extracted, **kwargs):
+        """The shop's sender registered as ops would (shared: many test shops send as "MyShop")."""
+        if create and shop.sender:
+            ShopSender.objects.get_or_create(shop=shop, sender=shop.sender)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
