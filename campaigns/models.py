@@ -21,6 +21,10 @@ class Shop(models.Model):
     quiet_hours_end = models.TimeField(default=time(21, 0))
     frequency_cap_hours = models.PositiveIntegerField(null=True, blank=True)
     help_text = models.CharField(max_length=320, blank=True)
+    stop_confirmation_text = models.CharField(
+        max_length=160, blank=True, help_text="The one SMS answering an opt-out; blank: a default naming the shop "
+                                              "and how to come back (START)."
+    )
     opt_out_text = models.CharField(max_length=100, blank=True)
     append_opt_out = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -272,9 +272,9 @@ def test_task_names_routes_and_beat_schedule_are_stable(settings):
     app.loader.import_default_modules()
     names = {name for name in app.tasks if name.startswith("campaigns.")}
     assert {"campaigns.send_batch", "campaigns.start_scheduled", "campaigns.recover_batches",
-            "campaigns.resolve_unknown_batches", "campaigns.send_help_answer"} <= names
-    assert app.amqp.router.route({}, "campaigns.send_batch")["queue"].name == settings.CELERY_QUEUE_SEND
-    assert app.amqp.router.route({}, "campaigns.send_help_answer")["queue"].name == settings.CELERY_QUEUE_SEND
+            "campaigns.resolve_unknown_batches", "campaigns.send_help_answer", "campaigns.send_auto_reply"} <= names
+    for name in ("campaigns.send_batch", "campaigns.send_help_answer", "campaigns.send_auto_reply"):
+        assert app.amqp.router.route({}, name)["queue"].name == settings.CELERY_QUEUE_SEND
     schedule = app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == {
         "campaigns.start_scheduled", "campaigns.recover_batches", "campaigns.resolve_unknown_batches",

@@ -4,7 +4,7 @@ START/UNSTOP give it again; each with a ConsentEvent per contact. Set-based: one
 
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from campaigns.models import ConsentEvent, Contact
@@ -35,9 +35,11 @@ def contacts_opt_out(*, phone: str, shop_ids: list[int], text: str, now: datetim
 def contacts_opt_in(
     *, phone: str, shop_ids: list[int], text: str, now: datetime, stopped_via: str | None = None
 ) -> int:
-    """Give consent of `phone` again in these shops (with `stopped_via`, only where its reply STOP was sent to
-    that sender); returns the contacts changed."""
-    contacts = Contact.objects.filter(shop_id__in=shop_ids, phone=phone)
+    """Give consent of `phone` again in these shops where it has none (with `stopped_via`, only where its reply
+    STOP was sent to that sender); returns the contacts changed (a repeated START changes none)."""
+    contacts = Contact.objects.filter(shop_id__in=shop_ids, phone=phone).filter(
+        Q(sms_consent=False) | Q(opted_out_at__isnull=False)
+    )
     if stopped_via is not None:
         contacts = contacts.filter(reply_opted_out_at__isnull=False, reply_opted_out_sender=stopped_via[:20])
     rows = list(contacts.order_by("id").select_for_update().values_list("id", "shop_id"))
