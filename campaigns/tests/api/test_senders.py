@@ -13,7 +13,7 @@ from django.forms.models import model_to_dict, modelform_factory
 from campaigns.admin.shops import ShopForm
 from campaigns.models import Campaign, Shop, ShopSender
 from campaigns.tests.admin_helpers import change, merchant_client, superuser_client
-from campaigns.tests.factories import CampaignFactory, ShopFactory
+from campaigns.tests.factories import CampaignFactory, ContactFactory, ShopFactory
 from campaigns.tests.send_helpers import api_for
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,14 @@ def test_the_data_migration_registers_each_shops_own_sender():
     migration = importlib.import_module("campaigns.migrations.0007_shop_sender")
     migration.register_shop_senders(apps, None)
     assert (senders_of(shop), senders_of(bare)) == (["Olive"], [])
+
+
+def test_a_campaign_from_before_the_registry_naming_another_shops_sender_is_not_enqueued():
+    mine = ShopFactory(sender="Mine")
+    ShopFactory(sender="Theirs")
+    ContactFactory(shop=mine)
+    campaign = CampaignFactory(shop=mine, sender="Theirs")
+    response = api_for(mine).post(f"/api/v1/campaigns/{campaign.id}/enqueue")
+    assert (response.status_code, response.json()["reason"]) == (400, "invalid_sender")
+    campaign.refresh_from_db()
+    assert campaign.status == "draft" and not campaign.recipients.exists()
