@@ -22,7 +22,7 @@ class Shop(models.Model):
     frequency_cap_hours = models.PositiveIntegerField(null=True, blank=True)
     help_text = models.CharField(max_length=320, blank=True)
     stop_confirmation_text = models.CharField(
-        max_length=160, blank=True, help_text="The one SMS answering an opt-out; blank: a default naming the shop "
+        max_length=160, blank=True, default="", db_default="", help_text="The one SMS answering an opt-out; blank: a default naming the shop "
                                               "and how to come back (START)."
     )
     opt_out_text = models.CharField(max_length=100, blank=True)
@@ -83,9 +83,10 @@ class Contact(models.Model):
     consent_source = models.CharField(max_length=32, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
     # The last opt-out by a reply (STOP) and the sender it was sent to: only a START, or a consent record of
-    # the consumer's dated after it, gives consent back (services/contacts/consent.py).
+    # the consumer's dated after it, gives consent back (services/contacts/consent.py). A database default, so
+    # set-based INSERTs that name only the older columns (bench, tests) keep working.
     reply_opted_out_at = models.DateTimeField(null=True, blank=True)
-    reply_opted_out_sender = models.CharField(max_length=20, blank=True)
+    reply_opted_out_sender = models.CharField(max_length=20, blank=True, default="", db_default="")
     timezone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contact',
             name='reply_opted_out_sender',
-            field=models.CharField(blank=True, max_length=20),
+            field=models.CharField(blank=True, db_default='', default='', max_length=20),
         ),
         migrations.RunPython(mark_reply_stops, migrations.RunPython.noop),
     ]

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='shop',
             name='stop_confirmation_text',
-            field=models.CharField(blank=True, help_text='The one SMS answering an opt-out; blank: a default naming the shop and how to come back (START).', max_length=160),
+            field=models.CharField(blank=True, db_default='', default='', help_text='The one SMS answering an opt-out; blank: a default naming the shop and how to come back (START).', max_length=160),
         ),
     ]
