@@ -22,8 +22,8 @@ class Shop(models.Model):
     frequency_cap_hours = models.PositiveIntegerField(null=True, blank=True)
     help_text = models.CharField(max_length=320, blank=True)
     stop_confirmation_text = models.CharField(
-        max_length=160, blank=True, default="", db_default="", help_text="The one SMS answering an opt-out; blank: a default naming the shop "
-                                              "and how to come back (START)."
+        max_length=160, blank=True, default="", db_default="",
+        help_text="The one SMS answering an opt-out; blank: a default naming the shop and how to come back (START).",
     )
     opt_out_text = models.CharField(max_length=100, blank=True)
     append_opt_out = models.BooleanField(default=False)

@@ -37,11 +37,15 @@ class InboundResult:
 
 
 def _stop(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
-    """Opt the phone out where the route says, then queue the one confirmation (from the sender it wrote to)."""
+    """Opt the phone out where the route says, then queue the one confirmation (from the sender it wrote to,
+    naming the shop, or on a shared sender the shops it was a contact of)."""
     changed = contacts_opt_out(phone=message.sender, shop_ids=route.shop_ids, text=message.text, now=now,
                                sender=message.to or "")
     if route.sender:
-        shops = list(Shop.objects.filter(id__in=route.shop_ids).order_by("id"))
+        shops = Shop.objects.filter(id__in=route.shop_ids).order_by("id")
+        if route.shared:  # name only the shops the phone is a contact of
+            shops = shops.filter(contacts__phone=message.sender).distinct()
+        shops = list(shops)
         auto_reply_queue(kind=STOP_CONFIRMATION_KIND, shop_id=None if route.shared else route.shop_ids[0],
                          phone=message.sender, sender=route.sender, text=stop_confirmation_text_of(shops), now=now)
     return changed

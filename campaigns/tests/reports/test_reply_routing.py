@@ -156,6 +156,7 @@ def test_a_platform_answer_takes_the_platform_tenants_token(fallback_shops, mitt
 
 def test_a_sender_ops_registered_to_two_shops_follows_the_shared_rules(mitto, django_capture_on_commit_callbacks):
     first, second = ShopFactory(sender="Agency", name="First"), ShopFactory(sender="Agency", name="Second")
+    ShopFactory(sender="Agency", name="Third")  # shares the sender, never had the phone: not named
     contacts = [ContactFactory(shop=shop, phone=PHONE) for shop in (first, second)]
     reply("HELP", "Agency", django_capture_on_commit_callbacks)
     reply("STOP", "Agency", django_capture_on_commit_callbacks)
