@@ -120,3 +120,18 @@ def test_a_bad_shopify_consent_time_rejects_the_row(shop):
     result = contacts_bulk_upsert(shop=shop, rows=[{"phone": PHONE, "sms_consent": True,
                                                     "consent_updated_at": "yesterday"}], source="shopify")
     assert result.rejected[0]["error"].startswith("consent_updated_at:")
+
+
+def test_bulk_keeps_ten_thousand_stops_set_based(shop, django_assert_max_num_queries):
+    """Half of 10,000 rows are contacts who replied STOP: one call, a bounded number of queries (no per-row
+    write), every STOP kept."""
+    phones = [f"+3069{n:08d}" for n in range(10_000)]
+    contacts_bulk_upsert(shop=shop, rows=[{"phone": phone, "sms_consent": True} for phone in phones])
+    stopped = phones[::2]
+    for start in range(0, len(stopped), 1000):
+        Contact.objects.filter(shop=shop, phone__in=stopped[start:start + 1000]).update(
+            sms_consent=False, opted_out_at=timezone.now(), reply_opted_out_at=timezone.now())
+    with django_assert_max_num_queries(40):
+        result = contacts_bulk_upsert(shop=shop, rows=[{"phone": phone, "sms_consent": True} for phone in phones])
+    assert (result.updated, result.kept_opted_out) == (10_000, 5_000)
+    assert Contact.objects.filter(shop=shop, sms_consent=True).count() == 5_000
