@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns.fields import sender_clean
-from campaigns.models import CreditTransaction, Shop
+from campaigns.models import Shop
+from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
 from campaigns.services.senders import shop_sender_add
 
@@ -33,11 +34,8 @@ def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = 
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            shop = Shop.objects.create(domain=domain, name=name or domain, credits=credits)
-            if credits:
-                CreditTransaction.objects.create(
-                    shop=shop, kind=CreditTransaction.Kind.TOPUP, delta=credits, note="opening credits"
-                )
+            shop = Shop.objects.create(domain=domain, name=name or domain)
+            credits_topup(shop_id=shop.id, amount=credits, note="opening credits")
     except IntegrityError as exc:
         raise DomainError("shop_exists", f"A shop with domain {domain} exists already.") from exc
     if sender:

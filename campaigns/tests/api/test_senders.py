@@ -12,9 +12,9 @@ from django.forms.models import model_to_dict, modelform_factory
 
 from campaigns.admin.shops import ShopForm
 from campaigns.models import Campaign, Shop, ShopSender
-from campaigns.tests.admin_helpers import change, merchant_client, superuser_client
-from campaigns.tests.factories import CampaignFactory, ContactFactory, ShopFactory
-from campaigns.tests.send_helpers import api_for
+from campaigns.tests.support.admin_helpers import change, merchant_client, superuser_client
+from campaigns.tests.support.factories import CampaignFactory, ContactFactory, ShopFactory
+from campaigns.tests.support.send_helpers import api_for
 
 pytestmark = pytest.mark.django_db
 

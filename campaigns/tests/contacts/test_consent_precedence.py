@@ -11,8 +11,8 @@ from django.utils import timezone
 from campaigns.models import ConsentEvent, Contact
 from campaigns.services.contacts.optout import contacts_opt_in, contacts_opt_out
 from campaigns.services.contacts.upsert import contact_upsert, contacts_bulk_upsert
-from campaigns.tests.admin_helpers import change, merchant_client
-from campaigns.tests.send_helpers import api_for, funded_shop
+from campaigns.tests.support.admin_helpers import change, merchant_client
+from campaigns.tests.support.send_helpers import api_for, funded_shop
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from campaigns.services.contacts.optout import contacts_opt_out
 from campaigns.services.reports.auto_reply import auto_reply_deliver
 from campaigns.services.sending.gateway import provider_request_take
 from campaigns.tasks import send_auto_reply
-from campaigns.tests.factories import CampaignFactory, ContactFactory, ShopFactory
-from campaigns.tests.send_helpers import api_for
+from campaigns.tests.support.factories import CampaignFactory, ContactFactory, ShopFactory
+from campaigns.tests.support.send_helpers import api_for
 from messaging.models import MessageLog
 
 pytestmark = pytest.mark.django_db

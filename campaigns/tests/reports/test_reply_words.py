@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Contact
 from campaigns.services.contacts.optout import contacts_opt_out
-from campaigns.tests.factories import ContactFactory, ShopFactory
+from campaigns.tests.support.factories import ContactFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
