@@ -4,7 +4,9 @@ Every variable of API.md is declared here with its type and default. With no env
 project runs on the embedded defaults: SQLite, in-process tasks, in-process limiter and cache.
 """
 
+import base64
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -83,6 +85,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "messaging",
     "metrics",
+    "shopify",
     "campaigns",
 ]
 
@@ -247,3 +250,34 @@ PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
 QUIET_HOURS_ENFORCED = _read("QUIET_HOURS_ENFORCED", env.bool, True)
+
+# Shopify (SHOPIFY.md): the app's credentials, the pinned Admin API version and where the Admin API is.
+# SHOPIFY_TOKEN_KEY holds one or more comma-separated Fernet keys: the first encrypts, every one decrypts
+# (rotation: put the new key first, re-encrypt, then drop the old one). Unset, a key derived from SECRET_KEY
+# is used (the demo); a deployment sets its own.
+SHOPIFY_API_KEY = _read("SHOPIFY_API_KEY", env.str, "")
+SHOPIFY_API_SECRET = _read("SHOPIFY_API_SECRET", env.str, "")
+SHOPIFY_SCOPES = ",".join(
+    _read("SHOPIFY_SCOPES", env.list, ["read_customers", "write_customers", "read_orders"])
+)
+SHOPIFY_API_VERSION = _read("SHOPIFY_API_VERSION", env.str, "2026-10")
+if not re.fullmatch(r"\d{4}-\d{2}|unstable", SHOPIFY_API_VERSION):
+    raise ImproperlyConfigured(
+        f"Environment variable SHOPIFY_API_VERSION must look like 2026-10, got {SHOPIFY_API_VERSION!r}"
+    )
+SHOPIFY_APP_URL = _read("SHOPIFY_APP_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
+SHOPIFY_ADMIN_BASE = _read("SHOPIFY_ADMIN_BASE", env.str, "https://{shop}").rstrip("/")
+if SHOPIFY_ADMIN_BASE.count("{shop}") != 1:
+    raise ImproperlyConfigured("Environment variable SHOPIFY_ADMIN_BASE must contain {shop} exactly once")
+SHOPIFY_TOKEN_KEY = _read("SHOPIFY_TOKEN_KEY", env.str, "")
+CELERY_QUEUE_SHOPIFY = f"{SMS_KEY_PREFIX}.shopify"  # Shopify webhooks and install work, apart from sending
+for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))):
+    try:
+        _valid_key = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        _valid_key = False
+    if not _valid_key:
+        raise ImproperlyConfigured(
+            "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
+            "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
+        )

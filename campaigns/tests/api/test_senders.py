@@ -126,7 +126,7 @@ def test_the_shop_admin_takes_only_a_registered_default_sender():
 def test_the_data_migration_registers_each_shops_own_sender():
     shop, bare = ShopFactory(sender="Olive"), ShopFactory(sender="")
     ShopSender.objects.all().delete()
-    migration = importlib.import_module("campaigns.migrations.0007_shop_sender")
+    migration = importlib.import_module("campaigns.migrations.0008_shop_sender")
     migration.register_shop_senders(apps, None)
     assert (senders_of(shop), senders_of(bare)) == (["Olive"], [])
 

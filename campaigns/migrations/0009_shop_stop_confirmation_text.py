@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_shop_sender'),
+        ('campaigns', '0008_shop_sender'),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ def mark_reply_stops(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0005_admin_membership'),
+        ('campaigns', '0006_shopify_install_and_webhook'),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ def register_shop_senders(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_contact_reply_opt_out'),
+        ('campaigns', '0007_contact_reply_opt_out'),
     ]
 
     operations = [
