@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 SIZE ?= 1000000
 
-.PHONY: venv demo test lint bench serve
+.PHONY: venv demo test lint bench scale serve
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	PY=$(PY) scripts/ensure_services.sh
 	$(PY) -m bench --size $(SIZE)
+
+# Workers on several hosts (network namespaces; needs root): see bench/scale_out.py. Also run by `make test`.
+scale: $(STAMP)
+	PY=$(PY) scripts/ensure_services.sh
+	$(PY) -m bench.scale_out
 
 serve: $(STAMP)
 	$(PY) manage.py migrate --verbosity 0

@@ -39,12 +39,13 @@ FROM generate_series(0, %(count)s - 1) AS i
 """
 
 
-def contacts_create(*, shop_id: int, consenting: int, opted_out: int = 0) -> None:
-    """`consenting` contacts who may be messaged, then `opted_out` who may not (the audience filter's work)."""
+def contacts_create(*, shop_id: int, consenting: int, opted_out: int = 0, first: int = FIRST_PHONE) -> None:
+    """`consenting` contacts who may be messaged, then `opted_out` who may not (the audience filter's work);
+    phones from +`first` on."""
     if consenting + opted_out > MAX_CONTACTS:
         raise ValueError(f"at most {MAX_CONTACTS} contacts per shop")
     with connection.cursor() as cursor:
-        cursor.execute(_CONTACTS_SQL, {"shop": shop_id, "first": FIRST_PHONE, "consenting": consenting,
+        cursor.execute(_CONTACTS_SQL, {"shop": shop_id, "first": first, "consenting": consenting,
                                        "count": consenting + opted_out})
         cursor.execute("ANALYZE campaigns_contact")
 
