@@ -6,7 +6,12 @@ from django.db import connection
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
-from campaigns.models import Contact, Shop
+from campaigns.models import Campaign, Contact, Shop
+from campaigns.services.errors import DomainError
+from metrics.services import COUNTERS
+from metrics.status import status_payload
+
+NO_SUCH_CAMPAIGN = "No such campaign."
 
 
 def contacts_tagged(queryset: QuerySet, tag: str) -> QuerySet:
@@ -25,3 +30,36 @@ def contact_list(*, shop: Shop, opted_out: bool | None = None, tag: str | None =
     if tag:
         queryset = contacts_tagged(queryset, tag)
     return queryset
+
+
+def campaign_of_shop(*, shop_id: int, campaign_id: int, queryset: QuerySet | None = None) -> Campaign:
+    """The shop's campaign `campaign_id` from `queryset` (default every campaign; pass a locking or
+    select_related one), or DomainError `not_found`: another shop's campaign is exactly a missing one."""
+    campaigns = Campaign.objects if queryset is None else queryset
+    campaign = campaigns.filter(id=campaign_id, shop_id=shop_id).first()
+    if campaign is None:
+        raise DomainError("not_found", NO_SUCH_CAMPAIGN)
+    return campaign
+
+
+def campaign_status(*, shop_id: int, campaign_id: int) -> dict | None:
+    """The status payload (API.md "status", metrics.status) of the shop's campaign from one primary-key query
+    (the campaign joined to its counters row, all zero before enqueue); None when the shop has no such
+    campaign. The API's status endpoint and the admin's fresh counters both answer with it."""
+    row = (
+        Campaign.objects.filter(id=campaign_id, shop_id=shop_id)
+        .values("id", "name", "status", *(f"metrics__{name}" for name in COUNTERS))
+        .first()
+    )
+    if row is None:
+        return None
+    return status_payload(campaign=row, counters={name: row[f"metrics__{name}"] for name in COUNTERS})
+
+
+def campaign_status_loaded(campaign: Campaign) -> dict:
+    """`campaign_status` of a campaign whose counters row is already joined to it (a list page's
+    select_related), so no query is made per row."""
+    metrics = getattr(campaign, "metrics", None)
+    counters = {name: getattr(metrics, name) for name in COUNTERS} if metrics else None
+    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
+                          counters=counters)

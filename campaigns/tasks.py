@@ -1,44 +1,31 @@
 """Celery tasks of the send path: thin wrappers that take ids and call one service.
 
-Registered names are an API (queued messages carry them): rename only with a migration plan.
+Registered names are an API (queued messages carry them): rename only with a migration plan. Services send
+these tasks by name (campaigns.services.publish) and never import this module.
 """
 
 import logging
-import time
 
 from celery import shared_task
-from celery.exceptions import Reject
 
-from campaigns.services.dispatch import batches_undispatch
-from campaigns.services.help_reply import help_answer_deliver
-from campaigns.services.quiet import held_recipients_release
-from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
-from campaigns.services.sending import batch_send
-from campaigns.services.unknown import unknown_batches_resolve
+from campaigns.services.publish import TASK_SEND_BATCH, TASK_SEND_HELP_ANSWER
+from campaigns.services.reports.help_reply import help_answer_deliver
+from campaigns.services.sending.batch_send import batch_send
+from campaigns.services.sending.batch_states import batches_undispatch
+from campaigns.services.sending.held_release import held_recipients_release
+from campaigns.services.sending.reconcile import RECONCILE_TASK, counters_reconcile_recent
+from campaigns.services.sending.retry import task_retry_later
+from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
+from campaigns.services.sending.unknown import unknown_batches_resolve
 from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
 
 logger = logging.getLogger(__name__)
 
 
-def _retry_later(task, delay_s: float, *, args: list, kwargs: dict, unpublished=None) -> None:
-    """Run `task` again in `delay_s`: through the broker (countdown) on a worker; in-process (eager), by
-    waiting here, since Celery would re-run it at once, one frame deeper. When the retry cannot be published
-    (broker unreachable) the message is dropped: `unpublished` is called first."""
-    if task.request.is_eager:
-        time.sleep(delay_s)
-        return
-    try:
-        raise task.retry(countdown=delay_s, args=args, kwargs=kwargs)
-    except Reject:
-        if unpublished:
-            unpublished()
-        raise
-
-
 # No autoretry_for: which provider errors are retried, and how often, is decided by batch_send from the
 # attempts counted on the Batch row (a redelivered message must not reset them); the task only waits.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name="campaigns.send_batch")
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name=TASK_SEND_BATCH)
 def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
     while True:
         result = batch_send(batch_id=batch_id, limiter_waits=limiter_waits)
@@ -48,13 +35,13 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
         limiter_waits += int(result.limiter_wait)
         # A retry that cannot be published puts the batch back undispatched for beat's next run, rather
         # than leaving it to wait out SEND_STALE_DISPATCH_S.
-        _retry_later(self, result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits},
-                     unpublished=lambda: batches_undispatch(batch_ids=[batch_id]))
+        task_retry_later(self, result.retry_in_s, args=[batch_id], kwargs={"limiter_waits": limiter_waits},
+                         unpublished=lambda: batches_undispatch(batch_ids=[batch_id]))
 
 
 # A HELP answer the rate limiter deferred: sent once the shop's limits have room (routed to the send queue).
 # The row is claimed before the request, so a redelivered message never sends it twice.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name="campaigns.send_help_answer")
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name=TASK_SEND_HELP_ANSWER)
 def send_help_answer(self, log_id: int, attempt: int = 1) -> str:
     while True:
         result = help_answer_deliver(log_id=log_id, attempt=attempt)
@@ -62,7 +49,7 @@ def send_help_answer(self, log_id: int, attempt: int = 1) -> str:
         if result.retry_in_s is None:
             return result.status
         attempt += 1
-        _retry_later(self, result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
+        task_retry_later(self, result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
 
 
 def _periodic(name: str, work) -> dict | None:
@@ -91,3 +78,13 @@ def resolve_unknown_batches() -> dict | None:
 @shared_task(name="campaigns.release_held_recipients")
 def release_held_recipients() -> dict | None:
     return _periodic("release_held_recipients", held_recipients_release)
+
+
+# The counters' reconciliation; its registered name (an API, like every task's) is the metrics app's.
+@shared_task(name=RECONCILE_TASK)
+def reconcile_recent() -> int:
+    """Reconcile the counters of recently active campaigns; one run at a time across the deployment."""
+    with single_instance(RECONCILE_TASK, ttl_s=periodic_lock_ttl_s(RECONCILE_TASK)) as mine:
+        if not mine:
+            return 0
+        return counters_reconcile_recent()

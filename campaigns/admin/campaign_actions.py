@@ -6,9 +6,9 @@ from django.template.response import TemplateResponse
 
 from campaigns.admin.messages import run_service
 from campaigns.services.campaigns import campaign_create
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.lifecycle import campaign_cancel, campaign_pause, campaign_resume
-from campaigns.services.one_off import campaign_test_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
+from campaigns.services.sending.one_off import campaign_test_send
 
 
 def _each(request, queryset, label, call, success):

@@ -5,25 +5,20 @@ from dataclasses import asdict
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
-from campaigns.services.compliance import campaign_size, campaign_text
+from campaigns.selectors import campaign_status, campaign_status_loaded
+from campaigns.services.audience.preflight import Preflight, campaign_preflight
+from campaigns.services.compliance.message import campaign_size, campaign_text
 from campaigns.services.errors import DomainError
-from campaigns.services.preflight import Preflight, campaign_preflight
 from campaigns.sms import compile_template, measure
 from metrics.models import CampaignMetrics
-from metrics.services import COUNTERS
-from metrics.status import status_payload
 
 
 def counters_of(campaign: Campaign, *, fresh: bool = True) -> dict:
-    """The API's status payload for the campaign, from its counters row (all zero before enqueue); not
-    `fresh`: the row already joined to the campaign (the list page), so no query per row."""
+    """The API's status payload for the campaign (campaigns.selectors.campaign_status); not `fresh`: the
+    counters row already joined to the campaign (the list page), so no query per row."""
     if fresh:
-        row = CampaignMetrics.objects.filter(campaign_id=campaign.id).values().first()
-    else:
-        metrics = getattr(campaign, "metrics", None)
-        row = {name: getattr(metrics, name) for name in COUNTERS} if metrics else None
-    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
-                          counters=row)
+        return campaign_status(shop_id=campaign.shop_id, campaign_id=campaign.id)
+    return campaign_status_loaded(campaign)
 
 
 def _share(part: int, total: int) -> float:

@@ -13,7 +13,7 @@ from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.models import Campaign, Shop
 from campaigns.services.campaigns import campaign_create, campaign_update
-from campaigns.services.compliance import campaign_size
+from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
 
 EDITED_FIELDS = ("name", "body", "sender", "audience", "scheduled_at")

@@ -6,8 +6,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Contact
-from campaigns.services.consent_export import consent_export_csv, contact_consent_export
-from campaigns.services.preflight import contact_consent_history
+from campaigns.services.contacts.consent_export import (
+    consent_export_csv,
+    contact_consent_export,
+    contact_consent_history,
+)
 
 
 def consent_history_table(contact: Contact) -> str:

@@ -10,7 +10,7 @@ from campaigns.admin.contacts_import import import_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin
 from campaigns.models import Contact
-from campaigns.services.contacts import CONSENT_SOURCE_ADMIN, contact_update, contact_upsert
+from campaigns.services.contacts.upsert import CONSENT_SOURCE_ADMIN, contact_update, contact_upsert
 
 EDITED_FIELDS = ("phone", "first_name", "last_name", "sms_consent", "tags")
 CONSENT_RECORD = ("consent_history", "consent_export")

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 
 from campaigns.admin.scoping import merchant_shop_id
 from campaigns.models import Shop
-from campaigns.services.contacts import CONSENT_SOURCE_CSV, MAX_BULK_ROWS, contacts_bulk_upsert
+from campaigns.services.contacts.upsert import CONSENT_SOURCE_CSV, MAX_BULK_ROWS, contacts_bulk_upsert
 from campaigns.services.errors import validation_error_text
 
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}

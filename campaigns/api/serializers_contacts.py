@@ -1,6 +1,6 @@
 """Contact answers, and the documented shape of contact requests.
 
-Contact requests are checked by `campaigns.services.contacts.contact_input_clean` (one rule set for the single
+Contact requests are checked by `campaigns.services.contacts.upsert.contact_input_clean` (one rule set for the single
 and the bulk endpoint, fast enough for 10,000 rows); the input serializers here describe them in the schema.
 """
 
@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from campaigns.fields import MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Contact
-from campaigns.services.contacts import MAX_BULK_ROWS
+from campaigns.services.contacts.upsert import MAX_BULK_ROWS
 
 
 class ContactSerializer(serializers.ModelSerializer):

@@ -5,8 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.services.consent_export import contact_consent_export
-from campaigns.services.preflight import campaign_preflight
+from campaigns.services.audience.preflight import campaign_preflight
+from campaigns.services.contacts.consent_export import contact_consent_export
 
 
 class ExcludedSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from campaigns.api.serializers_contacts import (
 from campaigns.api.views_base import ShopObjectView, ShopScopedView
 from campaigns.models import Contact
 from campaigns.selectors import contact_list
-from campaigns.services.contacts import contact_update, contact_upsert, contacts_bulk_upsert
+from campaigns.services.contacts.upsert import contact_update, contact_upsert, contacts_bulk_upsert
 
 
 class ContactListView(ShopScopedView):

@@ -8,9 +8,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from campaigns.api.schema import BODY_ERRORS, error_responses
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.lifecycle import campaign_cancel, campaign_pause, campaign_resume
-from campaigns.services.one_off import campaign_test_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
+from campaigns.services.sending.one_off import campaign_test_send
 
 
 class EnqueueThrottle(SimpleRateThrottle):

@@ -8,24 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign, CampaignRecipient
+from campaigns.selectors import NO_SUCH_CAMPAIGN, campaign_of_shop, campaign_status
 from campaigns.services.errors import DomainError
-from metrics.services import COUNTERS
-from metrics.status import status_cached, status_payload
-
-_NOT_FOUND = "No such campaign."
-
-
-def _status_build(*, shop_id: int, campaign_id: int) -> dict | None:
-    """The status payload from one primary-key query (the campaign joined to its counters row)."""
-    row = (
-        Campaign.objects.filter(id=campaign_id, shop_id=shop_id)
-        .values("id", "name", "status", *(f"metrics__{name}" for name in COUNTERS))
-        .first()
-    )
-    if row is None:
-        return None
-    counters = {name: row[f"metrics__{name}"] for name in COUNTERS}
-    return status_payload(campaign=row, counters=counters)
+from metrics.status import status_cached
 
 
 def _integers(*names: str) -> dict:
@@ -61,10 +46,10 @@ class CampaignStatusView(APIView):
     def get(self, request, pk: int):
         shop_id = request.user.shop.id
         payload = status_cached(
-            shop_id=shop_id, campaign_id=pk, build=lambda: _status_build(shop_id=shop_id, campaign_id=pk)
+            shop_id=shop_id, campaign_id=pk, build=lambda: campaign_status(shop_id=shop_id, campaign_id=pk)
         )
         if payload is None:
-            raise DomainError("not_found", _NOT_FOUND)
+            raise DomainError("not_found", NO_SUCH_CAMPAIGN)
         return Response(payload)
 
 
@@ -98,8 +83,9 @@ class CampaignRecipientsView(ListAPIView):
         filters = RecipientFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         campaign_id = self.kwargs["pk"]
-        if not Campaign.objects.filter(id=campaign_id, shop=self.request.user.shop).exists():
-            raise DomainError("not_found", _NOT_FOUND)
+        campaign_of_shop(
+            shop_id=self.request.user.shop.id, campaign_id=campaign_id, queryset=Campaign.objects.only("id")
+        )
         recipients = CampaignRecipient.objects.filter(campaign_id=campaign_id).only(*RecipientSerializer.Meta.fields)
         if "status" in filters.validated_data:
             recipients = recipients.filter(status=filters.validated_data["status"])

@@ -7,20 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.fields import sender_clean, tags_clean
+from campaigns.fields import sender_clean
 from campaigns.models import Campaign, Shop
-from campaigns.services.compliance import campaign_size
+from campaigns.services.audience.definition import audience_clean
+from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
-
-
-def audience_clean(value: object) -> dict:
-    """`{"tags": [...]}` (contacts with any of the tags), or `{}` for every consenting contact of the shop."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or set(value) - {"tags"}:
-        raise ValueError('Must be {"tags": ["..."]}, or omitted for every consenting contact.')
-    tags = tags_clean(value.get("tags"))
-    return {"tags": tags} if tags else {}
 
 
 def campaign_create(*, shop: Shop, data: Mapping) -> Campaign:

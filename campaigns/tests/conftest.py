@@ -8,8 +8,7 @@ from campaigns.management.worker_process import CeleryBeat, CeleryWorker
 @pytest.fixture
 def no_dispatch(monkeypatch):
     """Batches are run by the test itself, not dispatched after commit."""
-    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
 
 
 @pytest.fixture

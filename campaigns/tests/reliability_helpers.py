@@ -4,7 +4,7 @@ waiting on the database, and the end state every fault must leave."""
 import time
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.report_helpers import counters, counters_from_rows
 from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, sending_campaign
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from campaigns.models import Campaign, Contact, CreditTransaction, Shop
-from campaigns.services.credits import credits_topup
+from campaigns.services.billing.ledger import credits_topup
 from campaigns.tests.factories import CampaignFactory, ShopFactory
 
 BULK_URL = f"{settings.MITTO_API_BASE}/api/v1.1/Messages/sendmessagesbulk"

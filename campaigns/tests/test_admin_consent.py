@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from campaigns.models import ConsentEvent, Contact
-from campaigns.services.optout import contacts_opt_in, contacts_opt_out
+from campaigns.services.contacts.optout import contacts_opt_in, contacts_opt_out
 from campaigns.tests.admin_helpers import change, merchant_client, superuser_client
 from campaigns.tests.send_helpers import add_contacts, api_for, funded_shop
 

@@ -1,7 +1,7 @@
 import pytest
 
 from campaigns.models import Campaign, CampaignRecipient, CreditTransaction
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.admin_helpers import change, changelist, merchant_client, superuser_client
 from campaigns.tests.send_helpers import add_contacts, funded_shop, sending_campaign
 

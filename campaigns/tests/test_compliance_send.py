@@ -5,9 +5,9 @@ import responses
 from django.utils import timezone
 
 from campaigns.models import Batch, CampaignRecipient, Contact
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.optout import contacts_opt_out
-from campaigns.services.sending import batch_send
+from campaigns.services.contacts.optout import contacts_opt_out
+from campaigns.services.sending.batch_send import batch_send
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.send_helpers import (
     add_contacts,
     bulk_bodies,
@@ -23,8 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_dispatch(monkeypatch):
-    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
 
 
 def _enqueue(shop, count, body="Hi {{ first_name }}, 20% off today"):

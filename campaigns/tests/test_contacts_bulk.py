@@ -4,7 +4,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from campaigns.models import ConsentEvent, Contact
-from campaigns.services.contacts import MAX_BULK_ROWS
+from campaigns.services.contacts.upsert import MAX_BULK_ROWS
 from campaigns.tests.factories import ContactFactory, ShopFactory
 
 URL = "/api/v1/contacts/bulk"

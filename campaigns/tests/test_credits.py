@@ -3,7 +3,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from campaigns.models import CreditTransaction, Shop
-from campaigns.services.credits import (
+from campaigns.services.billing.ledger import (
     campaign_hold_release_remaining,
     campaign_hold_remaining,
     credits_debit,

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from campaigns.models import Batch, Campaign
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, ledger_matches, sending_campaign
 from metrics.models import CampaignMetrics
 

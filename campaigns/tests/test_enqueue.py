@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending import dispatch
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.send_helpers import (
     add_contacts,
     api_for,
@@ -20,9 +21,7 @@ from metrics.models import CampaignMetrics
 def dispatched(monkeypatch):
     """Campaign ids whose dispatch the enqueue asked for (the broker is not involved here)."""
     calls = []
-    monkeypatch.setattr(
-        "campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: calls.append(campaign_id)
-    )
+    monkeypatch.setattr(dispatch, "batches_dispatch_on_commit", lambda *, campaign_id: calls.append(campaign_id))
     return calls
 
 

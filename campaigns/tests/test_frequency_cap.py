@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.send_helpers import add_contacts, api_for, funded_shop, ledger_matches, sending_campaign
 from metrics.models import CampaignMetrics
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_dispatch(monkeypatch):
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
 
 
 def _earlier_campaign(shop, contacts, *, hours_ago: float, finished: bool = True):

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 import responses
 
-from campaigns.services import help_reply
-from campaigns.services.help_reply import help_answer_deliver
-from campaigns.services.sending import provider_request_take
+from campaigns.services.reports import help_reply
+from campaigns.services.reports.help_reply import help_answer_deliver
+from campaigns.services.sending.gateway import provider_request_take
 from campaigns.tasks import send_help_answer
 from campaigns.tests.factories import ContactFactory, ShopFactory
 from campaigns.tests.send_helpers import api_for, funded_shop, ledger_matches, sending_campaign

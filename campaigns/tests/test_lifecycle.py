@@ -6,11 +6,11 @@ import responses
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services import dispatch
-from campaigns.services.batches import Answer, batch_apply_answer
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.scheduling import batches_recover, scheduled_campaigns_start
-from campaigns.services.sending import batch_send
+from campaigns.services.sending import dispatch
+from campaigns.services.sending.apply import Answer, batch_apply_answer
+from campaigns.services.sending.batch_send import batch_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.tasks import start_scheduled
 from campaigns.tests.send_helpers import (
     SEND_URL,

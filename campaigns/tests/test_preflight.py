@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient, Contact
-from campaigns.services.consent import consent_event
-from campaigns.services.optout import contacts_opt_in, contacts_opt_out
+from campaigns.services.contacts.consent import consent_event
+from campaigns.services.contacts.optout import contacts_opt_in, contacts_opt_out
 from campaigns.tests.factories import ContactFactory
 from campaigns.tests.send_helpers import add_contacts, api_for, funded_shop, sending_campaign
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_dispatch(monkeypatch):
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
 
 
 def _audience(shop):

@@ -1,5 +1,6 @@
 """Pre-flight counts the recipients in their quiet hours right now (still messaged, later), and the send
-path then holds exactly those; time is frozen by moving campaigns.services.quiet.now, as in test_quiet_hours."""
+path then holds exactly those; time is frozen by moving campaigns.services.compliance.quiet_hours.now, as in
+test_quiet_hours."""
 
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -8,9 +9,10 @@ import pytest
 import responses
 
 from campaigns.models import Batch, CampaignRecipient, Contact
-from campaigns.services import quiet, sql
-from campaigns.services.preflight import campaign_preflight
-from campaigns.services.sending import batch_send
+from campaigns.services.audience import members, quiet_count
+from campaigns.services.audience.preflight import campaign_preflight
+from campaigns.services.compliance import quiet_hours as quiet
+from campaigns.services.sending.batch_send import batch_send
 from campaigns.tests.send_helpers import api_for, funded_shop, mitto_accepts, sending_campaign
 from metrics.models import CampaignMetrics
 
@@ -24,8 +26,7 @@ LATE_IN_ATHENS = datetime(2026, 6, 1, 23, 0, tzinfo=ATHENS)
 @pytest.fixture(autouse=True)
 def enforced(settings, monkeypatch):
     settings.QUIET_HOURS_ENFORCED = True
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
     monkeypatch.setattr(quiet, "now", lambda: LATE_IN_ATHENS)
 
 
@@ -91,7 +92,7 @@ def test_single_zone_countries_are_counted_by_prefix_without_reading_the_numbers
     def no_streaming(**kwargs):
         raise AssertionError("numbers were read one by one")
 
-    monkeypatch.setattr(sql, "audience_phones_streamed", no_streaming)
+    monkeypatch.setattr(members, "audience_phones_streamed", no_streaming)
     assert campaign_preflight(shop=shop, campaign_id=campaign.id).held_quiet_hours == 300
     monkeypatch.setattr(quiet, "now", lambda: datetime(2026, 6, 1, 9, 0, tzinfo=ATHENS))
     assert campaign_preflight(shop=shop, campaign_id=campaign.id).held_quiet_hours == 0
@@ -113,7 +114,7 @@ def test_nothing_is_held_when_quiet_hours_do_not_apply(settings):
 @pytest.mark.django_db(transaction=True)
 def test_numbers_decided_one_by_one_stream_outside_a_transaction_too(monkeypatch):
     """In autocommit (a request without ATOMIC_REQUESTS) the server-side cursor still streams every chunk."""
-    monkeypatch.setattr(quiet, "STREAM_CHUNK", 50)
+    monkeypatch.setattr(quiet_count, "STREAM_CHUNK", 50)
     shop = funded_shop(100)
     Contact.objects.bulk_create(
         Contact(shop=shop, phone=f"+1212555{n:04d}", sms_consent=True) for n in range(120)

@@ -1,6 +1,6 @@
 """Quiet hours: recipients whose local time is outside the shop's window are held (counted in `held`, inside
 `queued`) and released by beat into new batches when their morning comes; time is frozen by moving
-campaigns.services.quiet.now."""
+campaigns.services.compliance.quiet_hours.now."""
 
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -10,10 +10,11 @@ import pytest
 import responses
 
 from campaigns.models import Batch, CampaignRecipient
-from campaigns.services import quiet
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.lifecycle import campaign_cancel
-from campaigns.services.sending import batch_send
+from campaigns.services.compliance import quiet_hours as quiet
+from campaigns.services.sending.batch_send import batch_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.held_release import held_recipients_release
+from campaigns.services.sending.lifecycle import campaign_cancel
 from campaigns.tests.send_helpers import (
     add_contacts,
     bulk_bodies,
@@ -32,9 +33,7 @@ ATHENS, NEW_YORK = ZoneInfo("Europe/Athens"), ZoneInfo("America/New_York")
 @pytest.fixture(autouse=True)
 def enforced(settings, monkeypatch):
     settings.QUIET_HOURS_ENFORCED = True
-    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.quiet.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
 
 
 def _at(monkeypatch, moment: datetime):
@@ -105,9 +104,9 @@ def test_a_recipient_at_23_00_is_held_and_sent_when_its_morning_comes(monkeypatc
     assert campaign.status == "sending"
 
     _at(monkeypatch, datetime(2026, 6, 2, 7, 59, tzinfo=ATHENS))
-    assert quiet.held_recipients_release() == {}
+    assert held_recipients_release() == {}
     _at(monkeypatch, datetime(2026, 6, 2, 8, 0, tzinfo=ATHENS))
-    assert quiet.held_recipients_release() == {campaign.id: 1}
+    assert held_recipients_release() == {campaign.id: 1}
     assert _counters(campaign)["held"] == 0
     released = Batch.objects.get(campaign=campaign, number=1)
     assert (released.status, released.size) == ("queued", 1)
@@ -142,7 +141,7 @@ def test_cancelling_a_campaign_cancels_its_held_recipients_and_releases_their_cr
     assert (shop.credits, shop.credits_held) == (100, 0)
     assert ledger_matches(shop)
     _at(monkeypatch, datetime(2026, 6, 1, 9, 0, tzinfo=ATHENS))
-    assert quiet.held_recipients_release() == {}
+    assert held_recipients_release() == {}
 
 
 @responses.activate

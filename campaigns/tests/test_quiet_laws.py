@@ -1,6 +1,6 @@
 """Legal sending windows stricter than the shop's (Florida, Maryland: 8:00–20:00 local): a Miami number at
 20:30 is held even where the shop's window is open all day, a New York one is not; pre-flight counts the same
-holds. Time is frozen by moving campaigns.services.quiet.now, as in test_quiet_hours."""
+holds. Time is frozen by moving campaigns.services.compliance.quiet_hours.now, as in test_quiet_hours."""
 
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -9,9 +9,9 @@ import pytest
 import responses
 
 from campaigns.models import Batch, CampaignRecipient, Contact
-from campaigns.services import quiet
-from campaigns.services.quiet_laws import FLORIDA, MARYLAND, legal_window, recipient_window
-from campaigns.services.sending import batch_send
+from campaigns.services.compliance import quiet_hours as quiet
+from campaigns.services.compliance.quiet_laws import FLORIDA, MARYLAND, legal_window, recipient_window
+from campaigns.services.sending.batch_send import batch_send
 from campaigns.tests.send_helpers import api_for, bulk_bodies, funded_shop, mitto_accepts, sending_campaign
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -39,8 +39,7 @@ def test_a_recipients_window_is_the_shops_narrowed_by_the_law(shop_window, phone
 @pytest.fixture
 def half_past_eight_pm_in_new_york(settings, monkeypatch):
     settings.QUIET_HOURS_ENFORCED = True
-    monkeypatch.setattr("campaigns.services.enqueue.batches_dispatch_on_commit", lambda *, campaign_id: None)
-    monkeypatch.setattr("campaigns.services.batches.batches_dispatch_on_commit", lambda *, campaign_id: None)
+    monkeypatch.setattr("campaigns.services.sending.dispatch.batches_dispatch_on_commit", lambda *, campaign_id: None)
     monkeypatch.setattr(quiet, "now", lambda: datetime(2026, 6, 1, 20, 30, tzinfo=NEW_YORK))
 
 

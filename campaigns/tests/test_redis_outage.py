@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from campaigns.management.redis_process import free_port
 from campaigns.models import Batch
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.scheduling import batches_recover
-from campaigns.services.sending import batch_send
+from campaigns.services.sending.batch_send import batch_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.scheduling import batches_recover
 from campaigns.tasks import send_batch
 from campaigns.tests.conftest import _point_celery_at
 from campaigns.tests.send_helpers import add_contacts, funded_shop, sending_campaign

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services.unknown import OUTCOME_UNKNOWN
+from campaigns.services.sending.unknown import OUTCOME_UNKNOWN
 from campaigns.tests.reliability_helpers import assert_review_or_final, batch_states, campaign_in_flight, wait_until
 from campaigns.tests.send_helpers import ledger_matches
 from config.celery import app

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from campaigns.models import Batch, Campaign
-from campaigns.services.scheduling import batches_recover
+from campaigns.services.sending.scheduling import batches_recover
 from campaigns.tests.reliability_helpers import (
     UNFINISHED,
     assert_review_or_final,

@@ -7,7 +7,7 @@ from collections import defaultdict
 import pytest
 
 from campaigns.models import Batch
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.reliability_helpers import max_in_window
 from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, sending_campaign
 

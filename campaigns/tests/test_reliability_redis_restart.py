@@ -13,8 +13,8 @@ from collections import defaultdict
 import pytest
 
 from campaigns.models import Batch, Campaign
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.scheduling import batches_recover
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.scheduling import batches_recover
 from campaigns.tests.reliability_helpers import (
     UNFINISHED,
     assert_review_or_final,

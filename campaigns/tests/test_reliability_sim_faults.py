@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from campaigns.models import Batch
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.scheduling import batches_recover
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.scheduling import batches_recover
 from campaigns.tests.reliability_helpers import UNFINISHED, assert_review_or_final
 from campaigns.tests.send_helpers import add_contacts_sql, funded_shop, ledger_matches, sending_campaign
 

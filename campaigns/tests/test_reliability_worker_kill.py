@@ -6,8 +6,8 @@ once the review deadline passes."""
 import pytest
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services.scheduling import batches_recover
-from campaigns.services.unknown import unknown_batches_resolve
+from campaigns.services.sending.scheduling import batches_recover
+from campaigns.services.sending.unknown import unknown_batches_resolve
 from campaigns.tests.reliability_helpers import (
     UNFINISHED,
     assert_review_or_final,

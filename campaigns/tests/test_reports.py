@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignRecipient
-from campaigns.services import reports_sql
-from campaigns.services.reports import (
+from campaigns.services.reports import delivery_rows as reports_sql
+from campaigns.services.reports.delivery import (
     ApplyResult,
     delivery_reports_apply,
     unmatched_reports_purge,

@@ -7,8 +7,8 @@ import pytest
 from django.db import OperationalError, connection
 
 from campaigns.models import CampaignRecipient
-from campaigns.services import reports_sql
-from campaigns.services.reports import delivery_reports_apply
+from campaigns.services.reports import delivery_rows as reports_sql
+from campaigns.services.reports.delivery import delivery_reports_apply
 from campaigns.tests.report_helpers import (
     campaign_with_recipients,
     counters,

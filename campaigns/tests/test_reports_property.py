@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaigns.models import CampaignRecipient
-from campaigns.services.reports import delivery_reports_apply, unmatched_reports_reapply
+from campaigns.services.reports.delivery import delivery_reports_apply, unmatched_reports_reapply
 from campaigns.tests.report_helpers import (
     campaign_with_recipients,
     cancel,

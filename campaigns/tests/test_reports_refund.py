@@ -3,7 +3,7 @@
 import pytest
 
 from campaigns.models import CreditTransaction
-from campaigns.services.reports import delivery_reports_apply
+from campaigns.services.reports.delivery import delivery_reports_apply
 from campaigns.tests.report_helpers import campaign_with_recipients, message_id, recipient_ids, report, send_results
 from campaigns.tests.send_helpers import ledger_matches
 

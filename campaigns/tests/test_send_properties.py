@@ -8,8 +8,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from campaigns.models import Batch, CampaignRecipient, Contact
-from campaigns.services import sending
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.sending import batch_send as sending
+from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tasks import send_batch
 from campaigns.tests.send_helpers import add_contacts, funded_shop, ledger_matches, sending_campaign
 from metrics.models import CampaignMetrics
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def fast(settings, monkeypatch):
     """No real waiting between attempts, and limits out of the way (they have tests of their own)."""
     settings.RATE_LIMIT_TENANT_MAX = settings.RATE_LIMIT_TRAFFIC_ACCOUNT_MAX = 1_000_000
-    monkeypatch.setattr("campaigns.tasks.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("campaigns.services.sending.retry.time.sleep", lambda seconds: None)
 
 
 def run_campaign(shop, capture):

@@ -8,11 +8,12 @@ import responses
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
-from campaigns.services import sending
-from campaigns.services.enqueue import campaign_enqueue
-from campaigns.services.scheduling import batches_recover
-from campaigns.services.sending import batch_send
-from campaigns.services.unknown import unknown_batches_resolve
+from campaigns.services.sending import batch_send as sending
+from campaigns.services.sending import retry
+from campaigns.services.sending.batch_send import batch_send
+from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.scheduling import batches_recover
+from campaigns.services.sending.unknown import unknown_batches_resolve
 from campaigns.tasks import send_batch
 from campaigns.tests.send_helpers import (
     BULK_URL,
@@ -23,6 +24,7 @@ from campaigns.tests.send_helpers import (
     mitto_accepts,
     sending_campaign,
 )
+from messaging import ratelimit
 from messaging.models import UnmatchedReport
 from metrics.models import CampaignMetrics
 
@@ -33,7 +35,7 @@ pytestmark = pytest.mark.django_db
 def no_sleep(monkeypatch):
     """In-process retries wait without sleeping; the waits asked for are recorded."""
     waits = []
-    monkeypatch.setattr("campaigns.tasks.time.sleep", waits.append)
+    monkeypatch.setattr("campaigns.services.sending.retry.time.sleep", waits.append)
     return waits
 
 
@@ -218,7 +220,7 @@ def test_a_permanent_error_fails_the_batch_at_once_with_nothing_debited(status, 
     shop, campaign, batch = enqueued(3)
     responses.add(responses.POST, BULK_URL, status=status, json={"error": "no"})
 
-    with caplog.at_level(logging.CRITICAL, logger="campaigns.services.sending"):
+    with caplog.at_level(logging.CRITICAL, logger="campaigns.services.sending.batch_send"):
         assert send_batch.apply(args=[batch.id]).get() == "failed"
 
     assert len(responses.calls) == 1
@@ -231,8 +233,8 @@ def test_a_permanent_error_fails_the_batch_at_once_with_nothing_debited(status, 
 @responses.activate
 def test_our_own_rate_limit_refusal_costs_no_attempt_and_makes_no_request(no_dispatch, monkeypatch):
     _, _, batch = enqueued(2)
-    refused = sending.ratelimit.Decision(allowed=False, retry_after_s=0.25, at_us=0)
-    monkeypatch.setattr(sending.ratelimit, "acquire", lambda **kwargs: refused)
+    refused = ratelimit.Decision(allowed=False, retry_after_s=0.25, at_us=0)
+    monkeypatch.setattr(ratelimit, "acquire", lambda **kwargs: refused)
 
     result = batch_send(batch_id=batch.id)
 
@@ -240,7 +242,7 @@ def test_our_own_rate_limit_refusal_costs_no_attempt_and_makes_no_request(no_dis
     assert len(responses.calls) == 0
     batch.refresh_from_db()
     assert (batch.status, batch.attempts) == ("queued", 0)
-    assert batch_send(batch_id=batch.id, limiter_waits=sending.LIMITER_WAITS_MAX).status == "parked"
+    assert batch_send(batch_id=batch.id, limiter_waits=retry.LIMITER_WAITS_MAX).status == "parked"
 
 
 @responses.activate
@@ -332,7 +334,7 @@ def test_a_paused_campaigns_batch_waits_undispatched_and_a_cancelled_ones_is_not
 
 def test_retry_delays_grow_and_stay_below_the_cap(settings):
     settings.SEND_RETRY_BASE_DELAY_S, settings.SEND_RETRY_MAX_DELAY_S = 2, 300
-    delays = [sending.retry_delay(attempts=n) for n in range(1, 12)]
+    delays = [retry.retry_delay(attempts=n) for n in range(1, 12)]
     assert 1 <= delays[0] <= 2 and 4 <= delays[2] <= 8
     assert all(0 < delay <= 300 for delay in delays)
     assert settings.SEND_RETRY_MAX_DELAY_S * 4 <= settings.CELERY_VISIBILITY_TIMEOUT_S

@@ -10,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from campaigns.api.auth import api_key_create
 from campaigns.models import CampaignRecipient
-from campaigns.services.reports import delivery_reports_apply
+from campaigns.services.reports.delivery import delivery_reports_apply
 from campaigns.tests.factories import CampaignFactory, ShopFactory
 from campaigns.tests.report_helpers import (
     campaign_with_recipients,

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from campaigns.services.reports import unmatched_reports_purge, unmatched_reports_reapply
+from campaigns.services.reports.delivery import unmatched_reports_purge, unmatched_reports_reapply
 from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
 

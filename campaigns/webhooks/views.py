@@ -17,8 +17,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.api.errors import json_error
-from campaigns.services.optout import inbound_message_handle
-from campaigns.services.reports import delivery_reports_apply
+from campaigns.services.reports.delivery import delivery_reports_apply
+from campaigns.services.reports.inbound import inbound_message_handle
 from messaging.inbound import parse_inbound
 from messaging.reports import MalformedPayload, parse_delivery_reports
 

@@ -22,9 +22,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, Shop
-from campaigns.services.credits import credits_topup
-from campaigns.services.enqueue import campaign_enqueue
+from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
+from campaigns.services.sending.enqueue import campaign_enqueue
 from config.celery import app
 from messaging.simulator import MittoSimulator
 from metrics.models import CampaignMetrics

@@ -1,0 +1,6 @@
+"""Contacts and consent: upserting one or many (`upsert`), consent's precedence rules and history rows
+(`consent`), opt-out and opt-in from replies (`optout`), a phone's consent record for export
+(`consent_export`). Every consent change is written here.
+
+May call: compliance/, billing/ (none yet), `errors`.
+"""

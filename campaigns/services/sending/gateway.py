@@ -1,0 +1,50 @@
+"""The outbound gateway: every request to Mitto goes through here (a campaign batch, a test send, a HELP
+answer, and the STOP confirmation to come), and so does the rate-limit token each request takes first.
+
+A request names the campaign's (else the shop's, else the deployment's) sender and the shop's (else the
+deployment's) traffic account.
+"""
+
+import logging
+from collections.abc import Sequence
+
+import redis
+from django.conf import settings
+
+from campaigns.models import Campaign
+from messaging import ratelimit
+from messaging.client import BulkResult, MessageOutcome, OutboundMessage, get_client
+
+logger = logging.getLogger(__name__)
+
+LIMITER_ERROR_WAIT_S = 5.0
+
+
+def sender_of(campaign: Campaign) -> str:
+    return campaign.sender or campaign.shop.sender or settings.MITTO_SENDER
+
+
+def traffic_account_of(shop) -> str:
+    return shop.traffic_account_id or settings.MITTO_TRAFFIC_ACCOUNT_ID
+
+
+def provider_request_take(*, shop) -> ratelimit.Decision:
+    """Take one provider request from both of the shop's rate limits (its own, `shop:<id>`, and its traffic
+    account's) in one atomic step, or from neither: every request to Mitto — a campaign batch, a test
+    send, a HELP answer — goes through here. An unreachable limiter is a refusal with a short wait."""
+    try:
+        return ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=traffic_account_of(shop))
+    except redis.RedisError as exc:
+        logger.warning("rate limiter unavailable (%s); shop %s waits", exc, shop.id)
+        return ratelimit.Decision(allowed=False, retry_after_s=LIMITER_ERROR_WAIT_S, at_us=0)
+
+
+def provider_send_bulk(messages: Sequence[OutboundMessage]) -> BulkResult:
+    """One bulk request (a campaign batch); raises messaging.errors' RateLimited, TransientError,
+    PermanentError or OutcomeUnknown."""
+    return get_client().send_bulk(messages)
+
+
+def provider_send_one(message: OutboundMessage) -> MessageOutcome:
+    """One single-message request (a test send, a HELP answer); raises messaging.errors.MittoError."""
+    return get_client().send_one(message)
