@@ -327,7 +327,7 @@ def gather(run: Run, simulator_url: str) -> Findings:
 
 def checks(run: Run, found: Findings, total: int) -> list[tuple[str, bool, str]]:
     """(what, held, detail) for every property the run must show."""
-    from campaigns.services.unknown import OUTCOME_UNKNOWN
+    from campaigns.services.sending.unknown import OUTCOME_UNKNOWN
 
     counted_sent = [phone for phone, status, _ in found.recipients if status in ("sent", "delivered")]
     never_sent = [(status, error) for phone, status, error in found.recipients if phone not in found.destinations]
@@ -359,7 +359,7 @@ def checks(run: Run, found: Findings, total: int) -> list[tuple[str, bool, str]]
 
 
 def summary(run: Run, found: Findings, total: int) -> str:
-    from campaigns.services.unknown import OUTCOME_UNKNOWN
+    from campaigns.services.sending.unknown import OUTCOME_UNKNOWN
 
     window = WINDOW_MS / 1000
     unknown = [phone for phone, _, error in found.recipients if error == OUTCOME_UNKNOWN]
