@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.env import ROOT, BenchEnv, load_average, machine_facts
 from bench.report import Figure, table, write_json
 
-BENCHES = ("enqueue", "send", "rss", "fairness", "naive", "quiet_us", "reports", "status")
+BENCHES = ("enqueue", "send", "rss", "fairness", "naive", "quiet_us", "reports", "status", "retention")
 FIGURES = {  # bench → the figures it produces (results.json keys)
     "enqueue": ("enqueue",),
     "send": ("send", "send_slow_provider"),
@@ -25,6 +25,7 @@ FIGURES = {  # bench → the figures it produces (results.json keys)
     "quiet_us": ("quiet_us",),
     "reports": ("reports_array", "reports_single"),
     "status": ("status_p95",),
+    "retention": ("retention",),
 }
 SMALL_SHOP_RECIPIENTS = 100
 
@@ -116,7 +117,7 @@ def _web_benches(ctx: Context, selected: list[str]) -> list[Figure]:
 
 def phases(ctx: Context, selected: list[str]):
     """(name, callable) in run order; each callable returns figures."""
-    from bench import enqueue, naive, quiet_us, sending
+    from bench import enqueue, naive, quiet_us, retention, sending
 
     if {"enqueue", "send", "rss", "fairness"} & set(selected):
         yield "sending fixtures", lambda: _sending_fixtures(ctx) or []
@@ -134,6 +135,8 @@ def phases(ctx: Context, selected: list[str]):
     if {"reports", "status"} & set(selected):
         yield "report fixtures", lambda: _report_fixtures(ctx) or []
         yield "reports and status", lambda: _web_benches(ctx, selected)
+    if "retention" in selected:
+        yield "retention", lambda: retention.run(ctx)
 
 
 def _keys(selected: list[str]) -> set[str]:

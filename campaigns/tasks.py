@@ -10,6 +10,7 @@ from celery import shared_task
 
 from campaigns.services.publish import TASK_SEND_BATCH, TASK_SEND_HELP_ANSWER
 from campaigns.services.reports.help_reply import help_answer_deliver
+from campaigns.services.retention import finished_campaigns_purge
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
 from campaigns.services.sending.held_release import held_recipients_release
@@ -88,3 +89,8 @@ def reconcile_recent() -> int:
         if not mine:
             return 0
         return counters_reconcile_recent()
+
+
+@shared_task(name="campaigns.purge_finished")
+def purge_finished() -> dict | None:
+    return _periodic("purge_finished", finished_campaigns_purge)
