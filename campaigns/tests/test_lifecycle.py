@@ -279,5 +279,6 @@ def test_task_names_routes_and_beat_schedule_are_stable(settings):
     assert {entry["task"] for entry in schedule.values()} == {
         "campaigns.start_scheduled", "campaigns.recover_batches", "campaigns.resolve_unknown_batches",
         "campaigns.reapply_unmatched_reports", "metrics.reconcile", "campaigns.release_held_recipients",
+        "campaigns.purge_finished",
     }
     assert {entry["options"]["queue"] for entry in schedule.values()} == {settings.CELERY_QUEUE_PERIODIC}
