@@ -33,7 +33,7 @@ class Run:
 
 def max_in_window(times: list[float], window_s: float) -> int:
     """The most requests in any `window_s` window (the reliability tests' measure; imported once Django is set up)."""
-    from campaigns.tests.reliability_helpers import max_in_window as most
+    from campaigns.tests.support.reliability_helpers import max_in_window as most
 
     return most(times, window_s)
 

@@ -15,6 +15,7 @@ from bench.env import ROOT
 from bench.tests.test_bench_smoke import _running_with
 
 
+@pytest.mark.system
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_workers_on_three_hosts_send_each_message_once_within_the_limits():

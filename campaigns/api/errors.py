@@ -1,5 +1,6 @@
 """One error shape for the whole API: {"ok": false, "reason": code, "detail": text[, "errors": {...}]}."""
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -61,7 +62,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     if isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge()
+        exc = RequestTooLarge(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     response = exception_handler(exc, context)
     if response is None:
         return None

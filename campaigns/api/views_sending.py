@@ -1,28 +1,17 @@
 """Sending a campaign: enqueue, cancel, pause, resume, test send. Each view calls one service."""
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from campaigns.api.schema import BODY_ERRORS, error_responses
+from campaigns.api.serializers_campaigns import NOT_BLANK
+from campaigns.api.throttles import EnqueueThrottle
+from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.sending.one_off import campaign_test_send
-
-
-class EnqueueThrottle(SimpleRateThrottle):
-    """Enqueue calls per shop (settings.ENQUEUE_THROTTLE_RATE, e.g. "30/min"), counted in the shared cache."""
-
-    scope = "enqueue"
-
-    def get_rate(self):
-        return settings.ENQUEUE_THROTTLE_RATE
-
-    def get_cache_key(self, request, view):
-        return f"throttle:enqueue:shop:{request.user.shop.id}"
 
 
 class EnqueueAnswer(serializers.Serializer):
@@ -41,7 +30,7 @@ class StatusAnswer(serializers.Serializer):
 
 
 class TestSendSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=32)
+    phone = serializers.CharField(min_length=1, max_length=MAX_PHONE_INPUT_LENGTH, validators=[NOT_BLANK])
 
 
 class TestSendAnswer(serializers.Serializer):
@@ -70,7 +59,7 @@ class EnqueueView(APIView):
 class _StatusChangeView(APIView):
     service = None
 
-    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(404, 409)})
+    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(403, 404, 409)})
     def post(self, request, pk: int):
         campaign = type(self).service(shop=request.user.shop, campaign_id=pk)
         return Response({"ok": True, "status": campaign.status})
@@ -91,7 +80,7 @@ class ResumeView(_StatusChangeView):
 class TestSendView(APIView):
     @extend_schema(
         request=TestSendSerializer,
-        responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 429, 502)},
+        responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 409, 429, 502)},
         summary="Send the campaign's text (placeholders empty) to one number now",
     )
     def post(self, request, pk: int):

@@ -12,7 +12,13 @@ from campaigns.models import Batch, Campaign, CampaignRecipient, ConsentEvent, C
 from campaigns.services.retention import finished_campaigns_purge
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.enqueue import campaign_enqueue
-from campaigns.tests.send_helpers import add_contacts, funded_shop, ledger_matches, mitto_accepts, sending_campaign
+from campaigns.tests.support.send_helpers import (
+    add_contacts,
+    funded_shop,
+    ledger_matches,
+    mitto_accepts,
+    sending_campaign,
+)
 from config.celery import PERIODIC
 from messaging.models import MessageLog, UnmatchedReport
 from metrics.models import CampaignMetrics
