@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from campaigns.api.parsers import RequestTooLarge
 from campaigns.services.errors import DomainError
 
 REASON_STATUS = {
@@ -35,12 +36,6 @@ _DRF_REASONS = {
     exceptions.Throttled: "rate_limited",
     exceptions.ValidationError: "validation_error",
 }
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is larger than the server accepts."
-    default_code = "request_too_large"
 
 
 def error_body(reason: str, detail: str, errors=None) -> dict:

@@ -9,9 +9,7 @@ call takes API_BULK_BODY_MAX_BYTES (config.settings; what it is sized to is writ
 import io
 
 from django.conf import settings
-from rest_framework import exceptions, parsers
-
-from campaigns.api.errors import RequestTooLarge
+from rest_framework import exceptions, parsers, status
 
 API_BODY_MAX_BYTES = 64 * 1024
 
@@ -21,6 +19,15 @@ def _declared_length(request) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+
+
+class RequestTooLarge(exceptions.APIException):
+    """413 `request_too_large`. Defined here, not in `errors`, because DRF imports this parser while
+    `rest_framework.views` (which `errors` needs) is still loading."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "request_too_large"
 
 
 def _too_large(limit: int) -> RequestTooLarge:
