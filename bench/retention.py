@@ -1,4 +1,4 @@
-"""Retention's cost (campaigns.services.retention): removing the N recipients of a campaign finished past
+"""Retention's cost (campaigns.services.sending.retention): removing the N recipients of a campaign finished past
 RETENTION_DAYS in the beat task's bounded chunks, beside one bare `DELETE` of another such campaign's N rows."""
 
 import time
@@ -23,7 +23,7 @@ def _finished_long_ago(campaign_ids: list[int]) -> None:
 
 
 def run(ctx) -> list[Figure]:
-    from campaigns.services.retention import CHUNK_ROWS, finished_campaigns_purge
+    from campaigns.services.sending.retention import CHUNK_ROWS, finished_campaigns_purge
 
     shop = shop_create(domain="retention.bench.myshopify.com", credits=1000)
     bare_id = sent_campaign_create(shop_id=shop.id, recipients=ctx.size)

@@ -15,11 +15,11 @@ from campaigns.services.publish import (
     TASK_SHOPIFY_PROCESS_WEBHOOK,
 )
 from campaigns.services.reports.help_reply import help_answer_deliver
-from campaigns.services.retention import finished_campaigns_purge
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
 from campaigns.services.sending.held_release import held_recipients_release
 from campaigns.services.sending.reconcile import RECONCILE_TASK, counters_reconcile_recent
+from campaigns.services.sending.retention import finished_campaigns_purge
 from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve

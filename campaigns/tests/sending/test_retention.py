@@ -1,4 +1,4 @@
-"""Retention (campaigns.services.retention): campaigns finished more than RETENTION_DAYS ago lose their
+"""Retention (campaigns.services.sending.retention): campaigns finished more than RETENTION_DAYS ago lose their
 recipients and batches in bounded chunks, message logs and unmatched reports of that age go too; counters,
 the ledger (balance == ledger still) and consent history stay; nothing newer or still running is touched."""
 
@@ -9,9 +9,9 @@ import responses
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient, ConsentEvent, CreditTransaction
-from campaigns.services.retention import finished_campaigns_purge
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.sending.retention import finished_campaigns_purge
 from campaigns.tests.support.send_helpers import (
     add_contacts,
     funded_shop,
