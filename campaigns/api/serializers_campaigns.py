@@ -58,6 +58,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "audience",
         ]
         read_only_fields = fields
+        extra_kwargs = {"segments": {"help_text": (
+            "The body's quoted size per message (opt-out language included, each placeholder counted as 10 "
+            "characters); each message is charged the segments of its own rendered text."
+        )}}
 
 
 class CampaignInputSerializer(serializers.Serializer):
