@@ -20,6 +20,7 @@ from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
 from campaigns.services.sending.held_release import held_recipients_release
 from campaigns.services.sending.reconcile import RECONCILE_TASK, counters_reconcile_recent
+from campaigns.services.sending.retention import finished_campaigns_purge
 from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve
@@ -123,3 +124,8 @@ def shopify_process_webhook(webhook_pk: int) -> str:
     outcome = shopify_webhook_process(webhook_pk=webhook_pk)
     logger.info("Shopify webhook %s: %s", webhook_pk, outcome)
     return outcome
+
+
+@shared_task(name="campaigns.purge_finished")
+def purge_finished() -> dict | None:
+    return _periodic("purge_finished", finished_campaigns_purge)

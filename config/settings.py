@@ -254,6 +254,9 @@ SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_R
 BEAT_INTERVAL_SCALE = _positive("BEAT_INTERVAL_SCALE", _read("BEAT_INTERVAL_SCALE", env.float, 1.0), maximum=100)
 ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")
 PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
+# Retention: beat removes the recipients and batches of campaigns finished this many days ago (and message logs
+# and unmatched reports as old); counters, the ledger and consent history stay (campaigns.services.sending.retention).
+RETENTION_DAYS = _positive("RETENTION_DAYS", _read("RETENTION_DAYS", env.int, 180))
 
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
