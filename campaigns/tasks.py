@@ -9,11 +9,13 @@ import logging
 from celery import shared_task
 
 from campaigns.services.publish import (
+    TASK_CREDIT_PURCHASE_CHECK,
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
 )
+from campaigns.services.purchases.settle import credit_purchase_notified
 from campaigns.services.reports.help_reply import help_answer_deliver
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
@@ -110,4 +112,11 @@ def shopify_install_setup_task(install_id: int) -> int:
 def shopify_process_webhook(webhook_pk: int) -> str:
     outcome = shopify_webhook_process(webhook_pk=webhook_pk)
     logger.info("Shopify webhook %s: %s", webhook_pk, outcome)
+    return outcome
+
+
+@shared_task(name=TASK_CREDIT_PURCHASE_CHECK, acks_late=True, reject_on_worker_lost=True)
+def credit_purchase_check_task(shopify_id: str, domain: str, attempt: int = 1) -> str:
+    outcome = credit_purchase_notified(shopify_id=shopify_id, domain=domain, attempt=attempt)
+    logger.info("Credit purchase %s of %s, check %s: %s", shopify_id, domain, attempt, outcome)
     return outcome

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from campaigns.admin.credits import add_credits
 from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin, ScopedFilter, ShopScopedAdmin
 from campaigns.models import CreditTransaction, Shop, ShopMembership
 
@@ -24,6 +25,13 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     shop_path = "id"
     list_display = ("domain", "name", "credits", "credits_held", "is_active")
     search_fields = ("domain", "name")
+    actions = [add_credits]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("add_credits", None)
+        return actions
 
 
 @admin.register(CreditTransaction)
