@@ -1,7 +1,7 @@
 """Buying credits (API.md "Buying credits"): the packs on sale, a pack bought inside Shopify, the purchases."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,8 +25,14 @@ class PacksAnswer(serializers.Serializer):
     packs = PackSerializer(many=True, help_text="fewest credits first")
 
 
+@extend_schema_field({"type": "integer", "enum": [pack.credits for pack in settings.CREDIT_PACKS]})
+class PackField(serializers.IntegerField):
+    """An integer; one that is no pack on sale is refused by the service as `invalid_pack` (the schema's enum
+    lists the packs, read from CREDIT_PACKS at start-up)."""
+
+
 class PurchaseInput(serializers.Serializer):
-    pack = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="the credits of a pack on sale")
+    pack = PackField(min_value=1, max_value=2**31 - 1, help_text="the credits of a pack on sale")
 
 
 class PurchaseStarted(serializers.Serializer):
