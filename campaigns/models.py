@@ -259,7 +259,7 @@ class CreditPurchase(models.Model):
     price = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     test = models.BooleanField(default=False)
-    shopify_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    shopify_id = models.CharField(max_length=100, null=True, blank=True)
     confirmation_url = models.URLField(max_length=2000, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -267,6 +267,7 @@ class CreditPurchase(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["shop", "-id"], name="purchase_shop_newest")]
+        constraints = [models.UniqueConstraint(fields=["shop", "shopify_id"], name="purchase_unique_shop_shopify_id")]
 
     def __str__(self):
         return f"{self.credits} credits ({self.status})"

@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from campaigns.models import CreditPurchase, Shop, ShopifyInstall
@@ -50,6 +50,10 @@ def credit_purchase_start(*, shop: Shop, credits: int) -> CreditPurchase:
                 raise ShopifyError("appPurchaseOneTimeCreate answered an id or confirmationUrl too long to keep")
             purchase.shopify_id, purchase.confirmation_url = created.purchase_id, created.confirmation_url
             purchase.save(update_fields=["shopify_id", "confirmation_url"])
+    except IntegrityError as exc:
+        logger.error("Shopify answered %s a purchase id already recorded for it", shop.domain)
+        raise DomainError("shopify_error", "Shopify answered a purchase id already recorded; nothing was charged.") \
+            from exc
     except AuthError as exc:
         logger.warning("Shopify refused the token of %s while buying credits: %s", shop.domain, exc)
         raise DomainError("not_installed", f"Shopify refused {shop.domain}'s access token: install the app again.") \

@@ -142,3 +142,14 @@ def test_shopify_unavailable_is_502_and_writes_nothing(rsps, monkeypatch):
     got = buy(shop)
     assert got.status_code == 502 and got.json()["reason"] == "shopify_error"
     assert not CreditPurchase.objects.exists()
+
+
+def test_a_purchase_id_shopify_answered_before_is_502_and_writes_nothing(rsps):
+    shop = installed_shop()
+    CreditPurchase.objects.create(shop=shop, credits=1000, price="12.00", currency="USD",
+                                  shopify_id="gid://shopify/AppPurchaseOneTime/77")
+    rsps.add(responses.POST, GRAPHQL, json=plan_answer())
+    rsps.add(responses.POST, GRAPHQL, json=created_answer(77))
+    got = buy(shop)
+    assert got.status_code == 502 and got.json()["reason"] == "shopify_error"
+    assert CreditPurchase.objects.count() == 1
