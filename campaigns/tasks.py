@@ -15,7 +15,7 @@ from campaigns.services.publish import (
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
 )
-from campaigns.services.purchases.settle import credit_purchase_notified
+from campaigns.services.purchases.settle import credit_purchase_notified, credit_purchases_recheck
 from campaigns.services.reports.help_reply import help_answer_deliver
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
@@ -83,6 +83,11 @@ def recover_batches() -> dict | None:
 @shared_task(name="campaigns.resolve_unknown_batches")
 def resolve_unknown_batches() -> dict | None:
     return _periodic("resolve_unknown_batches", unknown_batches_resolve)
+
+
+@shared_task(name="campaigns.recheck_credit_purchases")
+def recheck_credit_purchases() -> dict | None:
+    return _periodic("recheck_credit_purchases", credit_purchases_recheck)
 
 
 @shared_task(name="campaigns.release_held_recipients")

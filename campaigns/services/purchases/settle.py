@@ -3,6 +3,7 @@ declined or expired otherwise. The return URL and the `app_purchases_one_time/up
 any order and any number of times."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +27,10 @@ OUTCOMES = {"ACTIVE": Status.ACTIVE, "DECLINED": Status.DECLINED, "EXPIRED": Sta
 # after these delays (seconds); the merchant's return checks it too.
 RECHECK_DELAYS_S = (2, 5, 15, 30, 60, 120, 300, 600)
 SHOPIFY_GID = "gid://shopify/AppPurchaseOneTime/"
+# Beat's safety net: pending purchases younger than RECHECK_WINDOW are read again (a lost webhook, a merchant who
+# closed the tab before the return); older ones are left as they are.
+RECHECK_WINDOW = timedelta(days=7)
+RECHECK_AFTER = timedelta(minutes=1)
 
 
 def credit_purchase_check(*, purchase_id: int) -> str:
@@ -107,3 +112,22 @@ def credit_purchase_apply(*, purchase_id: int, shopify_status: str | None) -> st
             if moved:
                 logger.info("Credit purchase %s %s", purchase_id, outcome)
         return CreditPurchase.objects.values_list("status", flat=True).get(pk=purchase_id)
+
+
+def credit_purchases_recheck(*, limit: int = 200) -> dict:
+    """Beat's safety net: read every pending purchase of the last RECHECK_WINDOW (older than RECHECK_AFTER, so the
+    return and the webhook go first), oldest first, at most `limit`, and apply what Shopify says. A purchase that
+    cannot be read is left for the next run. Counts by outcome."""
+    now = timezone.now()
+    ids = list(CreditPurchase.objects.filter(
+        status=Status.PENDING, shopify_id__isnull=False, created_at__gte=now - RECHECK_WINDOW,
+        created_at__lte=now - RECHECK_AFTER).order_by("id").values_list("id", flat=True)[:limit])
+    outcomes: dict[str, int] = {}
+    for purchase_id in ids:
+        try:
+            outcome = credit_purchase_check(purchase_id=purchase_id)
+        except (ShopifyError, DomainError) as exc:
+            logger.warning("Credit purchase %s not rechecked: %s", purchase_id, exc)
+            outcome = "unread"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

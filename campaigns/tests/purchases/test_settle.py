@@ -253,3 +253,23 @@ def test_the_ledger_refuses_a_second_row_for_one_purchase():
         credits_purchase(shop_id=shop.pk, amount=5000, purchase_id=purchase.pk)
     shop.refresh_from_db()
     assert shop.credits == 5000
+
+
+@pytest.mark.django_db
+def test_beat_rechecks_pending_purchases_that_neither_return_nor_webhook_settled(rsps, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    shop = installed_shop()
+    lost, declined, fresh, old = pending(shop, 77), pending(shop, 78), pending(shop, 79), pending(shop, 80)
+    minutes = {lost: 5, declined: 5, fresh: 0, old: 60 * 24 * 8}
+    for purchase, age in minutes.items():
+        CreditPurchase.objects.filter(pk=purchase.pk).update(created_at=timezone.now() - timedelta(minutes=age))
+    mock_node(rsps, 77, "ACTIVE")
+    mock_node(rsps, 78, "DECLINED")
+    assert settle.credit_purchases_recheck() == {"active": 1, "declined": 1}
+    assert_credited(shop, lost, 5000)
+    assert [CreditPurchase.objects.get(pk=p.pk).status for p in (declined, fresh, old)] == [
+        "declined", "pending", "pending"]
+    assert settle.credit_purchases_recheck() == {}
