@@ -230,7 +230,7 @@ class CreditTransaction(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     purchase = models.ForeignKey(
-        "CreditPurchase", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_transactions"
+        "CreditPurchase", on_delete=models.RESTRICT, null=True, blank=True, related_name="credit_transactions"
     )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -273,3 +273,16 @@ def test_beat_rechecks_pending_purchases_that_neither_return_nor_webhook_settled
     assert [CreditPurchase.objects.get(pk=p.pk).status for p in (declined, fresh, old)] == [
         "declined", "pending", "pending"]
     assert settle.credit_purchases_recheck() == {}
+
+
+@pytest.mark.django_db
+def test_a_credited_purchase_is_kept_while_its_ledger_row_is_but_goes_with_its_shop():
+    from django.db.models import RestrictedError
+
+    shop = installed_shop()
+    purchase = pending(shop)
+    credit_purchase_apply(purchase_id=purchase.pk, shopify_status="ACTIVE")
+    with pytest.raises(RestrictedError):
+        purchase.delete()
+    shop.delete()
+    assert not CreditPurchase.objects.exists() and not CreditTransaction.objects.exists()
