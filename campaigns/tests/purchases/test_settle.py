@@ -146,6 +146,7 @@ def test_a_return_naming_another_charge_is_404_and_checks_nothing(client, rsps):
         answer = client.get(f"/shopify/purchases/{purchase.pk}/return", {"charge_id": charge})
         assert answer.status_code == 404 and answer.json()["reason"] == "not_found"
     assert client.get("/shopify/purchases/999999/return", {"charge_id": "77"}).status_code == 404
+    assert client.get(f"/shopify/purchases/{'9' * 40}/return", {"charge_id": "77"}).status_code == 404
     assert not rsps.calls
 
 
