@@ -31,6 +31,7 @@ PERIODIC = (
     ("campaigns.reapply_unmatched_reports", 60),
     ("metrics.reconcile", 300),
     ("campaigns.purge_finished", 3600),
+    ("campaigns.recheck_credit_purchases", 300),
 )
 
 

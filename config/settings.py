@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.credit_packs import parse_credit_packs, parse_currency
 from config.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -292,3 +293,16 @@ for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))
             "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
             "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
         )
+
+# Credit packs merchants buy inside Shopify (config.credit_packs): `credits:price,…` in CREDIT_CURRENCY. Purchases
+# are Shopify test charges on development stores, and on every store when SHOPIFY_TEST_CHARGES is true.
+def _parsed(name, parse, default):
+    try:
+        return parse(_read(name, env.str, default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} has an invalid value: {exc}") from exc
+
+
+CREDIT_PACKS = _parsed("CREDIT_PACKS", parse_credit_packs, "1000:12.00,5000:55.00,20000:200.00")
+CREDIT_CURRENCY = _parsed("CREDIT_CURRENCY", parse_currency, "USD")
+SHOPIFY_TEST_CHARGES = _read("SHOPIFY_TEST_CHARGES", env.bool, False)
