@@ -25,6 +25,7 @@ from campaigns.services.sending.batch_states import (
     batch_mark_unknown_state,
 )
 from campaigns.services.sending.lifecycle import campaign_complete_if_done
+from config.observability.metrics import after_commit, observe_messages
 from metrics.services import metrics_apply_transitions
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> i
         status=CampaignRecipient.Status.FAILED, error=error[:255]
     )
     recipients_settle(campaign=campaign, batch_id=batch.id, sent=0, failed=failed)
+    after_commit(observe_messages, "failed", failed)
     return failed
 
 

@@ -15,6 +15,7 @@ from campaigns.services.errors import DomainError
 from campaigns.services.locks import shop_lock
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import UNFINISHED_BATCH, batches_cancel_queued
+from config.observability.metrics import after_commit, observe_messages
 from metrics.models import CampaignMetrics
 from metrics.services import deltas_for_transitions, metrics_apply
 
@@ -73,6 +74,7 @@ def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
         )
         deltas = deltas_for_transitions({("queued", "cancelled"): cancelled})
         metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": -held})
+        after_commit(observe_messages, "cancelled", cancelled)
         campaign.status, campaign.finished_at = Campaign.Status.CANCELLED, timezone.now()
         campaign.save(update_fields=["status", "finished_at", "updated_at"])
     logger.info("campaign %s cancelled: %s recipients not sent", campaign.id, cancelled)

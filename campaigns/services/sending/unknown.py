@@ -21,6 +21,7 @@ from django.utils import timezone
 from campaigns.models import Batch, CampaignRecipient
 from campaigns.services.sending.apply import recipients_fail_queued, recipients_set_status, recipients_settle
 from campaigns.services.sending.lifecycle import campaign_complete_if_done
+from config.observability.metrics import after_commit, observe_messages
 from messaging.models import UnmatchedReport
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,10 @@ def _resolve(batch: Batch) -> int:
             delivered=moved.get("delivered", 0), failed=moved.get("failed", 0),
         )
         UnmatchedReport.objects.filter(id__in=used).delete()
+        # Reported by Mitto, so accepted (its answer never came), and some already final.
+        after_commit(observe_messages, "accepted", sum(moved.values()))
+        for outcome in ("delivered", "failed"):
+            after_commit(observe_messages, outcome, moved.get(outcome, 0))
     return sum(moved.values())
 
 
