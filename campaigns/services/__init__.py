@@ -8,7 +8,8 @@
 - `sending/`: enqueue, dispatch, the batch state machine, the outbound gateway, retries, unknown outcomes,
   scheduling, pause/resume/cancel.
 - `reports/`: delivery reports and inbound replies.
-- `shopify_sync/`: the Shopify install and webhooks (orders handed to links/).
+- `shopify_sync/`: the Shopify install and stored webhooks (orders handed to links/).
+- `purchases/`: credit packs bought inside Shopify (may call billing and shopify_sync).
 
 Shared by all: `errors` (DomainError), `locks` (the one lock order), `publish` (tasks sent by their registered
 name, so no service imports `campaigns.tasks`). Calls go down this list, never up: compliance and billing call

@@ -12,6 +12,7 @@ import logging
 from django.db import InterfaceError, OperationalError, connection
 
 from campaigns.models import Batch, Campaign
+from campaigns.services.billing.pricing import message_segments
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.compliance.quiet_hours import recipients_to_hold
 from campaigns.services.links.codes import coder, recipient_codes
@@ -25,8 +26,10 @@ from campaigns.services.sending.apply import (
 from campaigns.services.sending.batch_states import batch_claim, batches_undispatch
 from campaigns.services.sending.exclusions import recipients_exclude
 from campaigns.services.sending.gateway import provider_request_take, provider_send_bulk, sender_of, traffic_account_of
+from campaigns.services.sending.repricing import recipients_reprice
 from campaigns.services.sending.retry import SendResult, batch_retry_or_fail, limiter_refused
 from campaigns.sms import compile_template
+from config.observability.context import bind as bind_log_context
 from messaging.client import OutboundMessage
 from messaging.errors import OutcomeUnknown, PermanentError, RateLimited, TransientError
 
@@ -34,12 +37,13 @@ logger = logging.getLogger(__name__)
 
 
 def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
-    """(id, phone, first_name, last_name, may_message, contact time zone) of the batch's queued recipients,
-    in id order, in one query. `may_message` is the send-time consent check: false when the contact has
-    withdrawn consent or opted out since enqueue, or was deleted (its consent is no longer on record)."""
+    """(id, phone, first_name, last_name, may_message, contact time zone, held segments) of the batch's
+    queued recipients, in id order, in one query. `may_message` is the send-time consent check: false when
+    the contact has withdrawn consent or opted out since enqueue, or was deleted (its consent is no longer
+    on record)."""
     sql = """
         SELECT r.id, r.phone, c.first_name, c.last_name,
-               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE), COALESCE(c.timezone, '')
+               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE), COALESCE(c.timezone, ''), r.segments
         FROM campaigns_campaignrecipient r
         LEFT JOIN campaigns_contact c ON c.id = r.contact_id
         WHERE r.campaign_id = %s AND r.batch_no = %s AND r.status = 'queued' ORDER BY r.id
@@ -53,7 +57,8 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
     """The batch's queued recipients as rendered messages (with the shop's opt-out language and each
     recipient's own short links: links.codes), referenced `r:<recipient id>`, loaded in one query that also
     checks consent at send time: those who opted out since enqueue are cancelled (credits released) and those
-    in quiet hours held, and both left out."""
+    in quiet hours held, and both left out. Each text is measured: one whose segments differ from those held
+    (names changed since enqueue) is repriced first, and left out when the shop cannot cover it."""
     campaign, shop = batch.campaign, batch.campaign.shop
     template = compile_template(campaign_text(campaign=campaign, shop=shop))
     rows = batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
@@ -62,19 +67,23 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
         campaign=campaign, batch=batch, opted_out=[row[0] for row in rows if not row[4]], held=held
     )
     skipped = {rid for rid, _ in held}
-    rows = [row for row in rows if row[4] and row[0] not in skipped]
-    sender, account = sender_of(campaign), traffic_account_of(shop)
     links, keys = len(template.links), coder()
-    messages = [
-        OutboundMessage(
-            destination=phone, sender=sender, reference=f"r:{rid}", traffic_account_id=account,
-            text=template.render_names(
-                first, last, recipient_codes(recipient_id=rid, count=links, keys=keys) if links else None
-            ),
-        )
-        for rid, phone, first, last, _, _ in rows
+    rendered = [
+        (row, template.render_names(
+            row[2], row[3], recipient_codes(recipient_id=row[0], count=links, keys=keys) if links else None))
+        for row in rows if row[4] and row[0] not in skipped
     ]
-    return [row[0] for row in rows], messages
+    repriced = {row[0]: count for row, text in rendered if (count := message_segments(text)) != row[6]}
+    if repriced:
+        dropped = recipients_reprice(campaign=campaign, batch=batch, segments=repriced)
+        rendered = [(row, text) for row, text in rendered if row[0] not in dropped]
+    sender, account = sender_of(campaign), traffic_account_of(shop)
+    messages = [
+        OutboundMessage(destination=row[1], text=text, sender=sender, reference=f"r:{row[0]}",
+                        traffic_account_id=account)
+        for row, text in rendered
+    ]
+    return [row[0] for row, _ in rendered], messages
 
 
 def _answer(*, ids: list[int], result) -> Answer:
@@ -93,7 +102,9 @@ def _submit(*, batch: Batch, ids: list[int], messages: list[OutboundMessage]) ->
     try:
         result = provider_send_bulk(messages)
     except RateLimited as exc:
-        return batch_retry_or_fail(batch=batch, error="provider rate limit (429)", retry_after_s=exc.retry_after_s)
+        return batch_retry_or_fail(
+            batch=batch, error="provider rate limit (429)", retry_after_s=exc.retry_after_s, reason="rate_limited"
+        )
     except TransientError as exc:
         return batch_retry_or_fail(batch=batch, error=f"transient: {exc}")
     except PermanentError as exc:
@@ -130,6 +141,7 @@ def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
     if batch is None or batch.status != Batch.Status.QUEUED:
         return SendResult("skipped")
     campaign = batch.campaign
+    bind_log_context(shop_id=campaign.shop_id, campaign_id=campaign.id, batch_id=batch.id)  # until the task ends
     if campaign.status == Campaign.Status.PAUSED:
         batches_undispatch(batch_ids=[batch.id])
         return SendResult("paused")

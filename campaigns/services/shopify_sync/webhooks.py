@@ -1,9 +1,10 @@
 """Shopify webhooks (API.md "Shopify"): every verified delivery stored first, once per `X-Shopify-Webhook-Id`,
 then processed by a task, which claims the row so a repeated task changes nothing.
 
-Orders go to links/attribution. Topics whose handling has not landed yet (customer and consent sync, privacy,
-purchases) are parsed (a malformed body is recorded as the row's error) and left unprocessed, to be replayed when
-it lands; unknown topics are logged and marked processed.
+Orders go to links/attribution. Topics whose handling has not landed yet (customer and consent sync, privacy)
+are parsed (a malformed body is recorded as the row's error) and left unprocessed, to be replayed when it lands;
+unknown topics are logged and marked processed. A purchase update sends the credit purchase check
+(services/purchases/settle) by name.
 """
 
 import logging
@@ -16,10 +17,10 @@ from django.utils import timezone
 
 from campaigns.models import Shop, ShopifyWebhook
 from campaigns.services.links.attribution import OrderFacts, order_attribute
-from campaigns.services.publish import TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
+from campaigns.services.publish import TASK_CREDIT_PURCHASE_CHECK, TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
 from campaigns.services.shopify_sync.install import shopify_uninstalled
 from shopify.errors import UnknownTopic, WebhookParseError
-from shopify.records import AppUninstalled, Order
+from shopify.records import AppUninstalled, Order, Purchase
 from shopify.webhooks import Delivery, parse_webhook
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,15 @@ def _order(record: Order, webhook: ShopifyWebhook) -> None:
     ))
 
 
+def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
+    """Whatever the payload says, the purchase is credited only from the Admin API's reading: a task checks it."""
+    args = [record.purchase_id, webhook.shop_domain]
+    transaction.on_commit(lambda: task_publish(TASK_CREDIT_PURCHASE_CHECK, args=args,
+                                               queue=settings.CELERY_QUEUE_SHOPIFY))
+
+
 _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     AppUninstalled: _uninstalled,
     Order: _order,
+    Purchase: _purchase_updated,
 }
