@@ -49,3 +49,22 @@ def test_a_test_send_carries_a_working_link_that_counts_no_click(client):
     assert code_read(code).kind == TEST_SEND
     assert client.get(f"/l/{code}")["Location"].startswith(LONG_URL + "&utm_source=shopsms")
     assert clicks_flush() == 0
+
+
+@responses.activate
+def test_each_recipients_held_segments_equal_its_sent_text_with_its_short_link(no_dispatch):
+    """Exact credits (billing.pricing, in SQL at enqueue) count each link at its short length: the text sent with
+    the recipient's own code costs exactly what was held for it (one part, where the URL typed would take two)."""
+    from campaigns.models import CampaignRecipient
+    from campaigns.services.sending.batch_send import batch_send
+    from campaigns.sms import measure
+    from campaigns.tests.support.send_helpers import bulk_bodies, enqueued_batch, mitto_accepts
+
+    shop, campaign, batch = enqueued_batch(3, body="Hi {{ first_name }}, " + LONG_URL)
+    held = dict(CampaignRecipient.objects.filter(campaign=campaign).values_list("id", "segments"))
+    mitto_accepts()
+
+    batch_send(batch_id=batch.id)
+
+    sent = {int(m["reference"][2:]): measure(m["sms"]["text"]).segments for m in bulk_bodies()[0]["messages"]}
+    assert sent == held == dict.fromkeys(held, 1)
