@@ -55,7 +55,7 @@ class CampaignAdmin(ShopScopedAdmin):
         js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("metrics", "shop")
+        return super().get_queryset(request).select_related("metrics", "shop", "link_stats")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A campaign past draft/scheduled is shown without save buttons: its fields are read-only."""

@@ -20,7 +20,7 @@ def _integers(*names: str) -> dict:
 
 
 # The status answer's shape, for the schema (the payload itself is built by metrics.status). In "metrics",
-# `cancelled` and `held` are extensions of API.md.
+# `cancelled` and `held` are extensions of API.md; "campaign" carries `clicks` (human clicks on its short links).
 STATUS_SCHEMA = inline_serializer(
     "CampaignStatus",
     fields={
@@ -30,7 +30,7 @@ STATUS_SCHEMA = inline_serializer(
                 "id": serializers.IntegerField(),
                 "name": serializers.CharField(),
                 "status": serializers.CharField(),
-                **_integers("total", "sent", "delivered", "failed", "processed"),
+                **_integers("total", "sent", "delivered", "failed", "processed", "clicks"),
             },
         ),
         "metrics": inline_serializer(

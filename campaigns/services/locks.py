@@ -16,7 +16,8 @@ describing an order of their own. Known writers that do not follow it yet (a lat
 batch's answer, failing a batch and settling unknown ones (recipients → shop → counters → batch → campaign),
 the send-time exclusions (recipients → shop → counters), delivery reports (recipients → counters → shop for
 refunds), enqueue (recipients inserted before their batches) and the held-recipient release (recipients →
-batches).
+batches). Following it: the click writer (recipients → counters: links.clicks) and order attribution (shop →
+counters: links.attribution).
 """
 
 from campaigns.models import Shop

@@ -7,5 +7,6 @@ hours) and their release (`held_release`), unknown outcomes (`unknown`), beat's 
 reconciliation against the rows (`reconcile`), and removing finished campaigns' rows after RETENTION_DAYS
 (`retention`).
 
-May call: compliance/, billing/, audience/, `locks`, `publish`, `senders` (ownership checks), metrics, messaging.
+May call: compliance/, billing/, audience/, links/ (codes in each message, the URLs stored at enqueue), `locks`,
+`publish`, `senders` (ownership checks), metrics, messaging.
 """

@@ -15,6 +15,7 @@ from campaigns.models import Batch, Campaign
 from campaigns.services.billing.pricing import message_segments
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.compliance.quiet_hours import recipients_to_hold
+from campaigns.services.links.codes import coder, recipient_codes
 from campaigns.services.sending.apply import (
     Answer,
     batch_apply_answer,
@@ -53,11 +54,11 @@ def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
 
 
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
-    """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
-    `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
-    since enqueue are cancelled (credits released) and those in quiet hours held, and both left out. Each
-    text is measured: one whose segments differ from those held (names changed since enqueue) is repriced
-    first, and left out when the shop cannot cover it."""
+    """The batch's queued recipients as rendered messages (with the shop's opt-out language and each
+    recipient's own short links: links.codes), referenced `r:<recipient id>`, loaded in one query that also
+    checks consent at send time: those who opted out since enqueue are cancelled (credits released) and those
+    in quiet hours held, and both left out. Each text is measured: one whose segments differ from those held
+    (names changed since enqueue) is repriced first, and left out when the shop cannot cover it."""
     campaign, shop = batch.campaign, batch.campaign.shop
     template = compile_template(campaign_text(campaign=campaign, shop=shop))
     rows = batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
@@ -66,7 +67,12 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
         campaign=campaign, batch=batch, opted_out=[row[0] for row in rows if not row[4]], held=held
     )
     skipped = {rid for rid, _ in held}
-    rendered = [(row, template.render_names(row[2], row[3])) for row in rows if row[4] and row[0] not in skipped]
+    links, keys = len(template.links), coder()
+    rendered = [
+        (row, template.render_names(
+            row[2], row[3], recipient_codes(recipient_id=row[0], count=links, keys=keys) if links else None))
+        for row in rows if row[4] and row[0] not in skipped
+    ]
     repriced = {row[0]: count for row, text in rendered if (count := message_segments(text)) != row[6]}
     if repriced:
         dropped = recipients_reprice(campaign=campaign, batch=batch, segments=repriced)

@@ -14,6 +14,8 @@ from campaigns.selectors import campaign_of_shop
 from campaigns.services.billing.ledger import credits_debit_held, credits_hold, credits_release
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.errors import DomainError
+from campaigns.services.links.codes import one_off_codes
+from campaigns.services.links.store import campaign_links_store
 from campaigns.services.locks import shop_lock
 from campaigns.services.sending.gateway import provider_request_take, provider_send_one, sender_of, traffic_account_of
 from campaigns.sms import BodyError, compile_template, measure
@@ -35,9 +37,13 @@ def _prepared(*, shop: Shop, campaign_id: int, phone: str) -> tuple[Campaign, Ou
     except PhoneError as exc:
         raise ValidationError({"phone": [str(exc)]}) from exc
     try:
-        text = compile_template(campaign_text(campaign=campaign, shop=campaign.shop)).render_names("", "")
+        template = compile_template(campaign_text(campaign=campaign, shop=campaign.shop))
     except BodyError as exc:
         raise DomainError("invalid_body", str(exc)) from exc
+    if template.links and campaign.status in Campaign.EDITABLE:
+        with transaction.atomic():
+            campaign_links_store(campaign_id=campaign.id, template=template)
+    text = template.render_names("", "", one_off_codes(campaign_id=campaign.id, count=len(template.links)))
     message = OutboundMessage(
         destination=destination, text=text, sender=sender_of(campaign), reference=f"t:{campaign.id}",
         traffic_account_id=traffic_account_of(campaign.shop),

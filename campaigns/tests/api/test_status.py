@@ -54,6 +54,7 @@ def test_the_status_answer_has_exactly_the_contract_shape(api, campaign):
             "delivered": 4,
             "failed": 3,
             "processed": 8,
+            "clicks": 0,
         },
         "metrics": {"queued": 2, "success": 5, "delivered": 4, "processed": 8, "failed": 3, "cancelled": 0, "held": 0},
     }
@@ -86,6 +87,7 @@ def test_a_draft_without_counters_is_all_zero(api, shop):
         "delivered": 0,
         "failed": 0,
         "processed": 0,
+        "clicks": 0,
     }
     assert set(body["metrics"].values()) == {0}
 
