@@ -48,7 +48,7 @@ def campaign_status(*, shop_id: int, campaign_id: int) -> dict | None:
     campaign. The API's status endpoint and the admin's fresh counters both answer with it."""
     row = (
         Campaign.objects.filter(id=campaign_id, shop_id=shop_id)
-        .values("id", "name", "status", *(f"metrics__{name}" for name in COUNTERS))
+        .values("id", "name", "status", "paused_reason", *(f"metrics__{name}" for name in COUNTERS))
         .first()
     )
     if row is None:
@@ -61,5 +61,6 @@ def campaign_status_loaded(campaign: Campaign) -> dict:
     select_related), so no query is made per row."""
     metrics = getattr(campaign, "metrics", None)
     counters = {name: getattr(metrics, name) for name in COUNTERS} if metrics else None
-    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
-                          counters=counters)
+    fields = {"id": campaign.id, "name": campaign.name, "status": campaign.status,
+              "paused_reason": campaign.paused_reason}
+    return status_payload(campaign=fields, counters=counters)

@@ -41,9 +41,13 @@ _DESCRIPTIONS = {
 }
 
 
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """Schema entries for the error answers an operation can give besides 401, which every one can."""
-    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in sorted({401, *codes})}
+def error_responses(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error answers an operation can give besides 401, which every one can;
+    `descriptions` (`e409="…"`) replaces the usual text of a code where the operation means another thing."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions.get(f"e{code}", _DESCRIPTIONS[code]))
+        for code in sorted({401, *codes})
+    }
 
 
 BODY_ERRORS = (400, 413)

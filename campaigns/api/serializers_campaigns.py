@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from campaigns.fields import MAX_TAG_LENGTH
 from campaigns.models import Campaign
+from metrics.status import paused_reason
 
 MAX_BODY_LENGTH = 1600
 
@@ -34,14 +35,22 @@ class AudienceField(serializers.JSONField):
 
 class CampaignSerializer(serializers.ModelSerializer):
     audience = AudienceField(read_only=True)
+    pausedReason = serializers.SerializerMethodField(  # noqa: N815
+        help_text="why a paused campaign is paused (`merchant`, or `shop_inactive`: its shop is suspended); "
+                  "null unless paused"
+    )
 
     class Meta:
         model = Campaign
         fields = [
             "id", "name", "body", "sender", "status", "scheduled_at", "created_at", "encoding", "segments",
-            "audience",
+            "audience", "pausedReason",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Campaign.PausedReason.choices, allow_null=True))
+    def get_pausedReason(self, campaign) -> str | None:  # noqa: N802
+        return paused_reason(status=campaign.status, reason=campaign.paused_reason)
 
 
 class CampaignInputSerializer(serializers.Serializer):

@@ -1,28 +1,15 @@
 """Sending a campaign: enqueue, cancel, pause, resume, test send. Each view calls one service."""
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from campaigns.api.schema import BODY_ERRORS, error_responses
+from campaigns.api.throttles import EnqueueThrottle, TestSendThrottle
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.sending.one_off import campaign_test_send
-
-
-class EnqueueThrottle(SimpleRateThrottle):
-    """Enqueue calls per shop (settings.ENQUEUE_THROTTLE_RATE, e.g. "30/min"), counted in the shared cache."""
-
-    scope = "enqueue"
-
-    def get_rate(self):
-        return settings.ENQUEUE_THROTTLE_RATE
-
-    def get_cache_key(self, request, view):
-        return f"throttle:enqueue:shop:{request.user.shop.id}"
 
 
 class EnqueueAnswer(serializers.Serializer):
@@ -87,11 +74,21 @@ class PauseView(_StatusChangeView):
 class ResumeView(_StatusChangeView):
     service = campaign_resume
 
+    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(403, 404, 409)})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
 
 class TestSendView(APIView):
+    throttle_classes = [TestSendThrottle]
+
     @extend_schema(
         request=TestSendSerializer,
-        responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 429, 502)},
+        responses={200: TestSendAnswer, **error_responses(
+            *BODY_ERRORS, 402, 403, 404, 409, 429, 502,
+            e409="The number opted out of this shop (`opted_out`): nothing is sent or debited.",
+            e429="Too many test sends from this shop (`rate_limited`, TEST_SEND_THROTTLE_RATE); try again later.",
+        )},
         summary="Send the campaign's text (placeholders empty) to one number now",
     )
     def post(self, request, pk: int):
