@@ -3,7 +3,7 @@ unknown, or finished without a request. Each function is one transaction that mo
 counters together with the Batch transition (written in batch_states), then checks for completion and
 dispatches the campaign's next batches after commit.
 
-Lock order: see campaigns.services.locks (which lists these writers among those not following it yet).
+Lock order: see campaigns.services.locks: each transaction takes the shop, campaign and batch locks first.
 """
 
 import json
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services.billing.ledger import credits_debit_held, credits_release
+from campaigns.services.locks import campaign_lock
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import (
     batch_mark_failed,
@@ -107,6 +108,7 @@ def batch_apply_answer(*, batch: Batch, answer: Answer) -> None:
     rows that changed, the batch `submitted` — one transaction."""
     campaign, now = batch.campaign, timezone.now()
     with transaction.atomic():
+        campaign_lock(campaign_id=campaign.id, batch_id=batch.id)
         sent = recipients_set_status(
             status="sent", ids=[rid for rid, _ in answer.sent], message_ids=[mid for _, mid in answer.sent],
             errors=[""] * len(answer.sent), at=now,
@@ -124,7 +126,8 @@ def batch_apply_answer(*, batch: Batch, answer: Answer) -> None:
 
 
 def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> int:
-    """The batch's still-queued recipients `failed` with `error`, their credits released, counters moved."""
+    """The batch's still-queued recipients `failed` with `error`, their credits released, counters moved;
+    in the caller's transaction, which took `campaign_lock` first."""
     failed = CampaignRecipient.objects.filter(campaign_id=campaign.id, batch_no=batch.number, status=QUEUED).update(
         status=CampaignRecipient.Status.FAILED, error=error[:255]
     )
@@ -135,6 +138,7 @@ def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> i
 def batch_fail(*, batch: Batch, error: str) -> int:
     """Give the batch up: its queued recipients `failed`, nothing debited, the batch `failed`."""
     with transaction.atomic():
+        campaign_lock(campaign_id=batch.campaign_id, batch_id=batch.id)
         failed = recipients_fail_queued(campaign=batch.campaign, batch=batch, error=error)
         batch_mark_failed(batch_id=batch.id, error=error)
         _finish(campaign_id=batch.campaign_id)

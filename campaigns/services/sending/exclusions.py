@@ -2,7 +2,7 @@
 since enqueue are cancelled (credits released), those in quiet hours are held (out of their batch, still
 queued, counted in `held`) until `held_release` puts them into new batches.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (the shop first: releasing credits updates its row).
 """
 
 import json
@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services.billing.ledger import credits_release
+from campaigns.services.locks import shop_lock
 from metrics.services import deltas_for_transitions, metrics_apply
 
 OPTED_OUT = "opted_out"
@@ -66,6 +67,7 @@ def recipients_exclude(
     if not opted_out and not held:
         return 0, 0
     with transaction.atomic():
+        shop_lock(shop_id=campaign.shop_id)
         cancelled = recipients_cancel_queued(ids=opted_out, error=OPTED_OUT)
         moved = recipients_hold(held=held)
         credits_release(
