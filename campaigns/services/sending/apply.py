@@ -126,8 +126,7 @@ def batch_apply_answer(*, batch: Batch, answer: Answer) -> None:
 
 
 def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> int:
-    """The batch's still-queued recipients `failed` with `error`, their credits released, counters moved;
-    in the caller's transaction, which took `campaign_lock` first."""
+    """The batch's still-queued recipients `failed` with `error`, their credits released, counters moved."""
     failed = CampaignRecipient.objects.filter(campaign_id=campaign.id, batch_no=batch.number, status=QUEUED).update(
         status=CampaignRecipient.Status.FAILED, error=error[:255]
     )
