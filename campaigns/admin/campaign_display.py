@@ -21,6 +21,19 @@ def counters_of(campaign: Campaign, *, fresh: bool = True) -> dict:
     return campaign_status_loaded(campaign)
 
 
+_PAUSED_BECAUSE = {
+    Campaign.PausedReason.MERCHANT: "paused by the merchant",
+    Campaign.PausedReason.SHOP_INACTIVE: "paused: the shop is suspended",
+}
+
+
+def status_with_reason(campaign: Campaign) -> str:
+    """The campaign's status; a paused one says why (the merchant, or its shop suspended)."""
+    if campaign.status == Campaign.Status.PAUSED and campaign.paused_reason:
+        return _PAUSED_BECAUSE.get(campaign.paused_reason, f"paused ({campaign.paused_reason})")
+    return campaign.get_status_display()
+
+
 def _share(part: int, total: int) -> float:
     return round(100 * part / total, 1) if total else 0.0
 
@@ -120,16 +133,3 @@ def estimated_cost(campaign: Campaign) -> str:
     recipients = CampaignMetrics.objects.filter(campaign_id=campaign.id).values_list("total", flat=True).first() or 0
     segments = max(campaign.segments, 1)
     return format_html("{} credits ({} recipients × {} segment(s))", recipients * segments, recipients, segments)
-
-
-_PAUSED_BECAUSE = {
-    Campaign.PausedReason.MERCHANT: "paused by the merchant",
-    Campaign.PausedReason.SHOP_INACTIVE: "paused: the shop is suspended",
-}
-
-
-def status_with_reason(campaign: Campaign) -> str:
-    """The campaign's status; a paused one says why (the merchant, or its shop suspended)."""
-    if campaign.status == Campaign.Status.PAUSED and campaign.paused_reason:
-        return _PAUSED_BECAUSE.get(campaign.paused_reason, f"paused ({campaign.paused_reason})")
-    return campaign.get_status_display()

@@ -100,6 +100,14 @@ def _store_unmatched(reports: Sequence[Report]) -> int:
     return len(kept)
 
 
+def _lock_refunded_shops(finals: Sequence[Report]) -> None:
+    """The lock order puts shops first: before recipients move, lock (in id order) the shops whose credits a
+    failed outcome will refund. A payload of delivered outcomes only refunds nothing and locks no shop."""
+    failed = [report.message_id for report in finals if report.outcome == "failed"]
+    if failed:
+        shops_lock(shop_ids=delivery_rows.shops_of_sent(failed))
+
+
 def delivery_reports_apply(*, reports: Sequence[Report]) -> ApplyResult:
     """Apply a payload of delivery reports in one transaction.
 
@@ -126,14 +134,6 @@ def _apply(collapsed: dict[str, Report]) -> tuple[int, int]:
             moved = {message_id for _campaign_id, _status, message_id in changed}
             unknown = _store_unmatched([r for r in collapsed.values() if r.message_id not in moved])
     return len(changed), unknown
-
-
-def _lock_refunded_shops(finals: Sequence[Report]) -> None:
-    """The lock order puts shops first: before recipients move, lock (in id order) the shops whose credits a
-    failed outcome will refund. A payload of delivered outcomes only refunds nothing and locks no shop."""
-    failed = [report.message_id for report in finals if report.outcome == "failed"]
-    if failed:
-        shops_lock(shop_ids=delivery_rows.shops_of_sent(failed))
 
 
 def _refund_failed(changed: Sequence[tuple[int, str, str]]) -> None:

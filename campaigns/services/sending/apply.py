@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
+from campaigns.services import locks
 from campaigns.services.billing.ledger import credits_debit_held, credits_release
-from campaigns.services.locks import campaign_lock
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import (
     batch_mark_failed,
@@ -108,7 +108,7 @@ def batch_apply_answer(*, batch: Batch, answer: Answer) -> None:
     rows that changed, the batch `submitted` — one transaction."""
     campaign, now = batch.campaign, timezone.now()
     with transaction.atomic():
-        campaign_lock(campaign_id=campaign.id, batch_id=batch.id)
+        locks.campaign_lock(campaign_id=campaign.id, batch_id=batch.id)
         sent = recipients_set_status(
             status="sent", ids=[rid for rid, _ in answer.sent], message_ids=[mid for _, mid in answer.sent],
             errors=[""] * len(answer.sent), at=now,
@@ -137,7 +137,7 @@ def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> i
 def batch_fail(*, batch: Batch, error: str) -> int:
     """Give the batch up: its queued recipients `failed`, nothing debited, the batch `failed`."""
     with transaction.atomic():
-        campaign_lock(campaign_id=batch.campaign_id, batch_id=batch.id)
+        locks.campaign_lock(campaign_id=batch.campaign_id, batch_id=batch.id)
         failed = recipients_fail_queued(campaign=batch.campaign, batch=batch, error=error)
         batch_mark_failed(batch_id=batch.id, error=error)
         _finish(campaign_id=batch.campaign_id)

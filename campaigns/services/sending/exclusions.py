@@ -12,8 +12,8 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
+from campaigns.services import locks
 from campaigns.services.billing.ledger import credits_release
-from campaigns.services.locks import shop_lock
 from metrics.services import deltas_for_transitions, metrics_apply
 
 OPTED_OUT = "opted_out"
@@ -67,7 +67,7 @@ def recipients_exclude(
     if not opted_out and not held:
         return 0, 0
     with transaction.atomic():
-        shop_lock(shop_id=campaign.shop_id)
+        locks.shop_lock(shop_id=campaign.shop_id)
         cancelled = recipients_cancel_queued(ids=opted_out, error=OPTED_OUT)
         moved = recipients_hold(held=held)
         credits_release(
