@@ -34,20 +34,16 @@ _DESCRIPTIONS = {
     402: "The shop's free credits do not cover the messages (`insufficient_credits`).",
     403: "The shop is suspended (`shop_inactive`).",
     404: "No such object for this shop (`not_found`).",
-    409: "The campaign is not draft or scheduled (`invalid_status`).",
+    409: "The campaign's status does not allow this (`invalid_status`), or the number opted out (`opted_out`).",
     413: "The request body is too large (`request_too_large`).",
     429: "Too many requests from this shop (`rate_limited`); try again later.",
     502: "The SMS provider did not accept the message (`provider_error`).",
 }
 
 
-def error_responses(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
-    """Schema entries for the error answers an operation can give besides 401, which every one can;
-    `descriptions` (`e409="…"`) replaces the usual text of a code where the operation means another thing."""
-    return {
-        code: OpenApiResponse(ErrorSerializer, description=descriptions.get(f"e{code}", _DESCRIPTIONS[code]))
-        for code in sorted({401, *codes})
-    }
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error answers an operation can give besides 401, which every one can."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in sorted({401, *codes})}
 
 
 BODY_ERRORS = (400, 413)

@@ -84,11 +84,7 @@ class TestSendView(APIView):
 
     @extend_schema(
         request=TestSendSerializer,
-        responses={200: TestSendAnswer, **error_responses(
-            *BODY_ERRORS, 402, 403, 404, 409, 429, 502,
-            e409="The number opted out of this shop (`opted_out`): nothing is sent or debited.",
-            e429="Too many test sends from this shop (`rate_limited`, TEST_SEND_THROTTLE_RATE); try again later.",
-        )},
+        responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 409, 429, 502)},
         summary="Send the campaign's text (placeholders empty) to one number now",
     )
     def post(self, request, pk: int):
