@@ -179,7 +179,7 @@ def test_the_admin_suspends_through_the_service_and_shows_the_reason(no_dispatch
     assert shop.is_active
 
 
-def test_a_test_send_url_is_never_called_for_a_suspended_shop_in_the_admin():
+def test_the_admins_test_send_is_refused_for_a_suspended_shop_and_calls_nothing():
     shop = funded_shop(100)
     campaign = sending_campaign(shop)
     suspend(shop)
