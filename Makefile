@@ -41,8 +41,10 @@ test: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(WITH_SERVICES) $(PY) -m bench --size $(SIZE)
 
-# The dev server on PostgreSQL (database shopsms_dev unless DATABASE_URL names one), Redis only where REDIS_URL is set.
+# The dev server on PostgreSQL (database shopsms_dev unless DATABASE_URL names one), Redis only where REDIS_URL is set;
+# a dev-only SECRET_KEY unless one is set (the built-in key is refused on PostgreSQL).
 serve: $(DEV_STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/shopsms_dev} \
+		SECRET_KEY=$${SECRET_KEY:-django-insecure-make-serve-dev-server-only} \
 		$(WITH_SERVICES) --create-database --redis-optional \
 		sh -c '$(PY) manage.py migrate --verbosity 0 && exec $(PY) manage.py runserver'

@@ -1,4 +1,7 @@
-"""Fixtures every app's tests share: an API client acting as a shop, and clean Redis state per test."""
+"""Fixtures every app's tests share: an API client acting as a shop, and clean Redis state per test; and the
+`system` marker on every test of a `system` test folder."""
+
+from pathlib import Path
 
 import pytest
 import redis
@@ -8,6 +11,15 @@ from rest_framework.test import APIClient
 
 from config.broker import marker_key
 from messaging import ratelimit
+
+
+def pytest_collection_modifyitems(items):
+    """Tests under a `system` folder of a test tree (real processes, restarts, a browser, a live server) are
+    marked `system`."""
+    for item in items:
+        parts = Path(str(item.path)).parts
+        if "tests" in parts and "system" in parts[parts.index("tests"):]:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +43,7 @@ def _clean_redis_and_cache():
 
 @pytest.fixture
 def shop(db):
-    from campaigns.tests.factories import ShopFactory
+    from campaigns.tests.support.factories import ShopFactory
 
     return ShopFactory()
 

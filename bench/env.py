@@ -50,6 +50,7 @@ class BenchEnv:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "SMS_KEY_PREFIX": self.prefix,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-key-never-in-production-" + "b" * 32,
             "MITTO_API_KEY": MITTO_KEY,
             "MITTO_TRAFFIC_ACCOUNT_ID": TRAFFIC_ACCOUNT,
             "MITTO_WEBHOOK_SECRET": WEBHOOK_SECRET,

@@ -23,9 +23,11 @@ def shop_create(*, domain: str, credits: int) -> ShopHandle:
     not quiet hours, which would hold every recipient at night in their zone."""
     from campaigns.api.auth import api_key_create
     from campaigns.models import Shop
+    from campaigns.services.billing.ledger import credits_topup
 
-    shop = Shop.objects.create(domain=domain, name=domain, sender="BenchShop", credits=credits,
+    shop = Shop.objects.create(domain=domain, name=domain, sender="BenchShop",
                                quiet_hours_start=time(0, 0), quiet_hours_end=time(0, 0))
+    credits_topup(shop_id=shop.id, amount=credits, note="bench")
     return ShopHandle(id=shop.id, domain=domain, key=api_key_create(shop=shop, name="bench"))
 
 

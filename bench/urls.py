@@ -9,4 +9,5 @@ from config.urls import urlpatterns as product_urlpatterns
 urlpatterns = [
     *product_urlpatterns,
     path("_bench/dlr", views.bare_dlr, name="bench-bare-dlr"),
+    path("_bench/shopify", views.bare_shopify_webhook, name="bench-bare-shopify"),
 ]

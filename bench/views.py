@@ -1,4 +1,5 @@
-"""Baselines for the delivery-report webhook: a bare Django view doing only the indexed UPDATE.
+"""Baselines for the webhooks: bare Django views doing only the indexed UPDATE (delivery reports) or the one INSERT
+(Shopify).
 
 No authentication, no parsing beyond `json.loads`, no counters: the least a view can do and still apply the
 reports. The webhook's throughput is reported as a ratio of this one's, measured through the same gunicorn.
@@ -30,3 +31,19 @@ def bare_dlr(request):
         else:
             cursor.execute(_UPDATE_ONE, [payload["messageId"]])
     return JsonResponse({"ok": True}, status=202)
+
+
+_INSERT_WEBHOOK = """
+INSERT INTO campaigns_shopifywebhook (webhook_id, topic, shop_domain, api_version, event_id, triggered_at, body,
+                                      received_at, attempts, error)
+VALUES (%s, %s, %s, '', '', '', %s, now(), 0, '') ON CONFLICT (webhook_id) DO NOTHING
+"""
+
+
+@csrf_exempt
+def bare_shopify_webhook(request):
+    """The Shopify webhook's baseline: the one INSERT of the delivery, nothing checked, nothing published."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_WEBHOOK, [request.headers["X-Shopify-Webhook-Id"], request.headers["X-Shopify-Topic"],
+                                         request.headers["X-Shopify-Shop-Domain"], request.body.decode()])
+    return JsonResponse({"ok": True})

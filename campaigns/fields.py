@@ -7,6 +7,7 @@ import re
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
+MAX_BODY_LENGTH = 1600  # characters of a campaign body, placeholders as written (API, admin)
 
 
 def text_clean(value: object, *, max_length: int, allow_blank: bool = True) -> str:

@@ -249,3 +249,64 @@ class ShopMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.shop}"
+
+
+class ShopifyInstall(models.Model):
+    """A shop installed from Shopify: its offline token (Fernet-encrypted, see shopify.tokens), and the state and
+    progress of its customer sync. Tokens are "" once the app is uninstalled."""
+
+    class SyncState(models.TextChoices):
+        IDLE = "idle"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="shopify_install")
+    access_token = models.TextField(blank=True)
+    refresh_token = models.TextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=500, blank=True)
+    installed_at = models.DateTimeField(null=True, blank=True)
+    uninstalled_at = models.DateTimeField(null=True, blank=True)
+    suspended_by_uninstall = models.BooleanField(default=False)
+    webhooks_registered_at = models.DateTimeField(null=True, blank=True)
+    sync_state = models.CharField(max_length=10, choices=SyncState.choices, default=SyncState.IDLE)
+    sync_cursor = models.CharField(max_length=500, blank=True)
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    sync_error = models.CharField(max_length=500, blank=True)
+    customers_seen = models.BigIntegerField(default=0)
+    contacts_created = models.BigIntegerField(default=0)
+    contacts_updated = models.BigIntegerField(default=0)
+    skipped_no_phone = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Shopify install of {self.shop}"
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.access_token) and self.uninstalled_at is None
+
+
+class ShopifyWebhook(models.Model):
+    """Every Shopify webhook delivery, stored before it is answered: a repeated `webhook_id` changes nothing, and
+    a failed one can be replayed. `body` is the raw payload (personal data: erased with the customer)."""
+
+    webhook_id = models.CharField(max_length=100, unique=True)
+    topic = models.CharField(max_length=100)
+    shop_domain = models.CharField(max_length=255, db_index=True)
+    api_version = models.CharField(max_length=20, blank=True)
+    event_id = models.CharField(max_length=100, blank=True)
+    triggered_at = models.CharField(max_length=40, blank=True)
+    body = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.SmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "received_at"], name="shopify_webhook_pending")]
+
+    def __str__(self):
+        return f"{self.topic} {self.webhook_id}"

@@ -8,7 +8,12 @@ import logging
 
 from celery import shared_task
 
-from campaigns.services.publish import TASK_SEND_BATCH, TASK_SEND_HELP_ANSWER
+from campaigns.services.publish import (
+    TASK_SEND_BATCH,
+    TASK_SEND_HELP_ANSWER,
+    TASK_SHOPIFY_INSTALL_SETUP,
+    TASK_SHOPIFY_PROCESS_WEBHOOK,
+)
 from campaigns.services.reports.help_reply import help_answer_deliver
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
@@ -17,8 +22,11 @@ from campaigns.services.sending.reconcile import RECONCILE_TASK, counters_reconc
 from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve
+from campaigns.services.shopify_sync.install import shopify_install_setup
+from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
 from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
+from shopify.errors import Throttled, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -88,3 +96,18 @@ def reconcile_recent() -> int:
         if not mine:
             return 0
         return counters_reconcile_recent()
+
+
+# Shopify's install and webhooks, on CELERY_QUEUE_SHOPIFY (the services publish them there). The install setup
+# is retried only for what a later try can fix: Shopify unavailable, or throttled beyond the client's own waits.
+@shared_task(name=TASK_SHOPIFY_INSTALL_SETUP, acks_late=True, autoretry_for=(TransientError, Throttled),
+             retry_backoff=5, retry_backoff_max=300, max_retries=8)
+def shopify_install_setup_task(install_id: int) -> int:
+    return shopify_install_setup(install_id=install_id)
+
+
+@shared_task(name=TASK_SHOPIFY_PROCESS_WEBHOOK, acks_late=True, reject_on_worker_lost=True)
+def shopify_process_webhook(webhook_pk: int) -> str:
+    outcome = shopify_webhook_process(webhook_pk=webhook_pk)
+    logger.info("Shopify webhook %s: %s", webhook_pk, outcome)
+    return outcome

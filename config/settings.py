@@ -4,7 +4,9 @@ Every variable of API.md is declared here with its type and default. With no env
 project runs on the embedded defaults: SQLite, in-process tasks, in-process limiter and cache.
 """
 
+import base64
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -30,7 +32,10 @@ def _positive(name, value, maximum=None):
     return value
 
 
-SECRET_KEY = _read("SECRET_KEY", env.str, "dev-insecure-shop-sms-key-change-me-in-production-0123456789")
+# The embedded key carries Django's `django-insecure-` mark, so `check --deploy` flags it (security.W009);
+# on PostgreSQL (a real deployment) start-up refuses it, below DATABASES.
+BUILT_IN_SECRET_KEY = "django-insecure-shop-sms-embedded-default-for-the-demo-only-0123456789"
+SECRET_KEY = _read("SECRET_KEY", env.str, BUILT_IN_SECRET_KEY)
 DEBUG = _read("DEBUG", env.bool, False)
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -75,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "messaging",
     "metrics",
+    "shopify",
     "campaigns",
 ]
 
@@ -107,6 +113,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _read("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if SECRET_KEY == BUILT_IN_SECRET_KEY and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "Environment variable SECRET_KEY is not set: the built-in key is for the embedded defaults (SQLite) only. "
+        "Set SECRET_KEY to a long random value before running on PostgreSQL."
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Each test run gets a database of its own, so two runs on one machine never collide.
@@ -118,6 +129,12 @@ if REDIS_URL:
                           "KEY_PREFIX": SMS_KEY_PREFIX}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sign-in throttle (campaigns.admin.login_throttle): this many wrong passwords for one username from one address
+# lock that pair out for ADMIN_LOGIN_LOCKOUT_S seconds, the right password included.
+AUTHENTICATION_BACKENDS = ["campaigns.admin.login_throttle.ThrottledModelBackend"]
+ADMIN_LOGIN_FAILURE_LIMIT = _positive("ADMIN_LOGIN_FAILURE_LIMIT", _read("ADMIN_LOGIN_FAILURE_LIMIT", env.int, 5))
+ADMIN_LOGIN_LOCKOUT_S = _positive("ADMIN_LOGIN_LOCKOUT_S", _read("ADMIN_LOGIN_LOCKOUT_S", env.int, 900))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -134,15 +151,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# Request bodies, refused with 413 before they are read. A legal 10,000-contact bulk call weighs 1.4 MB with
+# typical rows and 4.2 MB with 100-character names and five tags (campaigns/tests/test_api_body_limits.py);
+# API_BULK_BODY_MAX_BYTES leaves room above that, other API calls take at most 64 KB (campaigns.api.parsers).
+# Django's own limit is the webhooks' (8 MB of delivery reports).
+API_BULK_BODY_MAX_BYTES = _positive(
+    "API_BULK_BODY_MAX_BYTES", _read("API_BULK_BODY_MAX_BYTES", env.int, 6 * 1024 * 1024)
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["campaigns.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["campaigns.api.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PAGINATION_CLASS": "campaigns.api.pagination.NewestFirstPagination",
     "EXCEPTION_HANDLER": "campaigns.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -217,9 +240,41 @@ SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_R
 # below 1 for faster recovery (or tests), above 1 for a quieter database.
 BEAT_INTERVAL_SCALE = _positive("BEAT_INTERVAL_SCALE", _read("BEAT_INTERVAL_SCALE", env.float, 1.0), maximum=100)
 ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")
+PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 # Test sends per shop (API and admin together): each is an SMS the shop pays and one provider request.
 TEST_SEND_THROTTLE_RATE = _read("TEST_SEND_THROTTLE_RATE", env.str, "10/min")
 
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
 QUIET_HOURS_ENFORCED = _read("QUIET_HOURS_ENFORCED", env.bool, True)
+
+# Shopify (SHOPIFY.md): the app's credentials, the pinned Admin API version and where the Admin API is.
+# SHOPIFY_TOKEN_KEY holds one or more comma-separated Fernet keys: the first encrypts, every one decrypts
+# (rotation: put the new key first, re-encrypt, then drop the old one). Unset, a key derived from SECRET_KEY
+# is used (the demo); a deployment sets its own.
+SHOPIFY_API_KEY = _read("SHOPIFY_API_KEY", env.str, "")
+SHOPIFY_API_SECRET = _read("SHOPIFY_API_SECRET", env.str, "")
+SHOPIFY_SCOPES = ",".join(
+    _read("SHOPIFY_SCOPES", env.list, ["read_customers", "write_customers", "read_orders"])
+)
+SHOPIFY_API_VERSION = _read("SHOPIFY_API_VERSION", env.str, "2026-10")
+if not re.fullmatch(r"\d{4}-\d{2}|unstable", SHOPIFY_API_VERSION):
+    raise ImproperlyConfigured(
+        f"Environment variable SHOPIFY_API_VERSION must look like 2026-10, got {SHOPIFY_API_VERSION!r}"
+    )
+SHOPIFY_APP_URL = _read("SHOPIFY_APP_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
+SHOPIFY_ADMIN_BASE = _read("SHOPIFY_ADMIN_BASE", env.str, "https://{shop}").rstrip("/")
+if SHOPIFY_ADMIN_BASE.count("{shop}") != 1:
+    raise ImproperlyConfigured("Environment variable SHOPIFY_ADMIN_BASE must contain {shop} exactly once")
+SHOPIFY_TOKEN_KEY = _read("SHOPIFY_TOKEN_KEY", env.str, "")
+CELERY_QUEUE_SHOPIFY = f"{SMS_KEY_PREFIX}.shopify"  # Shopify webhooks and install work, apart from sending
+for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))):
+    try:
+        _valid_key = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        _valid_key = False
+    if not _valid_key:
+        raise ImproperlyConfigured(
+            "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
+            "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
+        )

@@ -7,6 +7,7 @@ machine never see each other's queues, limiter windows or cache entries.
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+os.environ.setdefault("SECRET_KEY", "test-suite-key-not-secret-" + "x" * 40)
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("SMS_KEY_PREFIX", f"test{os.getpid()}")
 os.environ.setdefault("MITTO_WEBHOOK_SECRET", "test-webhook-secret")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("campaigns.api.urls")),
     path("webhooks/", include("campaigns.webhooks.urls")),
+    path("shopify/", include("campaigns.webhooks.shopify_urls")),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(

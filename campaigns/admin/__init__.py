@@ -1,5 +1,9 @@
 """The merchant's Django admin: every model admin is scoped to the signed-in merchant's shop."""
 
-from campaigns.admin import campaigns, contacts, recipients, shops
+from django.contrib import admin
 
-__all__ = ["campaigns", "contacts", "recipients", "shops"]
+from campaigns.admin import api_keys, campaigns, contacts, login_throttle, recipients, shopify, shops
+
+admin.site.login_form = login_throttle.ThrottledAdminAuthenticationForm
+
+__all__ = ["api_keys", "campaigns", "contacts", "login_throttle", "recipients", "shopify", "shops"]

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -11,6 +12,7 @@ from campaigns.admin import campaign_display as display
 from campaigns.admin.campaign_actions import ACTIONS
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
+from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign, Shop
 from campaigns.services.campaigns import campaign_create, campaign_update
 from campaigns.services.compliance.message import campaign_size
@@ -19,12 +21,23 @@ from campaigns.services.errors import DomainError
 EDITED_FIELDS = ("name", "body", "sender", "audience", "scheduled_at")
 
 
+def body_within_limit(body: str) -> str:
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(f"The body has {len(body)} characters; at most {MAX_BODY_LENGTH} characters.")
+    return body
+
+
 class CampaignForm(forms.ModelForm):
+    """The campaign's fields; the body limited as in the API (the services check the rest)."""
+
     class Meta:
         model = Campaign
         fields = ("shop", *EDITED_FIELDS)
         help_texts = {"audience": '{"tags": ["vip"]} for contacts with any of the tags; {} for every consenting '
                                   "contact.", "body": "Placeholders: {{ first_name }}, {{ last_name }}."}
+
+    def clean_body(self):
+        return body_within_limit(self.cleaned_data["body"])
 
 
 @admin.register(Campaign)
@@ -129,11 +142,13 @@ class CampaignAdmin(ShopScopedAdmin):
     def measure_view(self, request):
         """Encoding and segments of the body being typed, as `campaign_size` quotes them and enqueue charges
         them: the shop's opt-out language included."""
-        draft = Campaign(body=request.GET.get("body", ""))
         try:
+            draft = Campaign(body=body_within_limit(request.GET.get("body", "")))
             size = campaign_size(campaign=draft, shop=self.measure_shop(request))
         except DomainError as exc:
             return JsonResponse({"error": exc.detail})
+        except ValidationError as exc:
+            return JsonResponse({"error": " ".join(exc.messages)})
         return JsonResponse({"encoding": size.encoding, "segments": size.segments})
 
     @staticmethod

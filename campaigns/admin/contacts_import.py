@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,9 +16,21 @@ from campaigns.services.errors import validation_error_text
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
 
+MAX_IMPORT_BYTES = 10 * 1024 * 1024  # about 150,000 contacts; a larger list is split, or sent through the API
+_EXTRA_CELLS = "\x00extra"  # DictReader's key for cells beyond the header (no header can be named so)
+
+
 class ImportForm(forms.Form):
     shop = forms.ModelChoiceField(queryset=Shop.objects.all())
-    file = forms.FileField(help_text="CSV with a header: phone, first_name, last_name, sms_consent, tags (a;b).")
+    file = forms.FileField(help_text="CSV with a header: phone, first_name, last_name, sms_consent, tags (a;b). "
+                                     f"UTF-8, at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(f"The file is {upload.size / 1024 / 1024:.1f} MB; at most "
+                                  f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB can be imported at once. Split it.")
+        return upload
 
 
 def _consent(value: str) -> object:
@@ -26,30 +39,63 @@ def _consent(value: str) -> object:
     return True if word in TRUE else False if word in FALSE else value
 
 
-def csv_rows(text: str) -> list[dict]:
-    """Contact objects as the API takes them, one per CSV line; missing columns are left out."""
-    rows = []
-    for line in csv.DictReader(io.StringIO(text)):
-        line = {(k or "").strip().lower(): (v or "").strip() for k, v in line.items()}
-        row = {k: line[k] for k in ("phone", "first_name", "last_name") if k in line}
-        if "sms_consent" in line:
-            row["sms_consent"] = _consent(line["sms_consent"])
-        if line.get("tags"):
-            row["tags"] = [tag.strip() for tag in line["tags"].split(";") if tag.strip()]
-        rows.append(row)
-    return rows
+class UnreadableCsv(ValueError):
+    """The file is no CSV the csv module can read; the message names the line."""
 
 
-def import_rows(*, shop: Shop, rows: list[dict], detail: str = "") -> dict:
+@dataclass
+class CsvRows:
+    """Contact objects as the API takes them, the CSV line each starts on, and the lines refused already."""
+
+    rows: list[dict] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+
+def _contact(line: dict) -> dict:
+    line = {(k or "").strip().lower(): (v or "").strip() for k, v in line.items()}
+    row = {k: line[k] for k in ("phone", "first_name", "last_name") if k in line}
+    if "sms_consent" in line:
+        row["sms_consent"] = _consent(line["sms_consent"])
+    if line.get("tags"):
+        row["tags"] = [tag.strip() for tag in line["tags"].split(";") if tag.strip()]
+    return row
+
+
+def csv_rows(text: str) -> CsvRows:
+    """Each CSV record read into a contact object; a record with more cells than the header is rejected with
+    its line (the line it ends on). A file the csv module cannot read (a field over its limit) is an
+    UnreadableCsv naming the line, raised before anything is imported."""
+    parsed = CsvRows()
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
+    try:
+        for line in reader:
+            extra = line.pop(_EXTRA_CELLS, None)
+            if extra is not None:
+                error = f"{len(extra)} more cell(s) than the header has columns."
+                phone = (line.get("phone") or "")[:32]
+                parsed.rejected.append({"line": reader.line_num, "phone": phone, "error": error})
+            else:
+                parsed.rows.append(_contact(line))
+                parsed.lines.append(reader.line_num)
+    except csv.Error as exc:
+        line = reader.line_num + 1  # the line being read when it failed
+        raise UnreadableCsv(f"Line {line}: the CSV cannot be read ({exc}). Nothing was imported.") from exc
+    return parsed
+
+
+def import_rows(*, shop: Shop, parsed: CsvRows, detail: str = "") -> dict:
     """Upsert in chunks the service accepts, consent changes recorded with source `csv` (who: `detail`);
     rejected rows carry their CSV line number (header is line 1)."""
-    report = {"created": 0, "updated": 0, "rejected": []}
+    report = {"created": 0, "updated": 0, "rejected": list(parsed.rejected)}
+    rows = parsed.rows
     for start in range(0, len(rows), MAX_BULK_ROWS):
         result = contacts_bulk_upsert(shop=shop, rows=rows[start:start + MAX_BULK_ROWS], source=CONSENT_SOURCE_CSV,
                                       detail=detail)
         report["created"] += result.created
         report["updated"] += result.updated
-        report["rejected"] += [{**r, "line": start + r["index"] + 2} for r in result.rejected]
+        report["rejected"] += [{**r, "line": parsed.lines[start + r["index"]]} for r in result.rejected]
+    report["rejected"].sort(key=lambda r: r["line"])
     return report
 
 
@@ -66,9 +112,12 @@ def import_view(model_admin, request):
         try:
             text = form.cleaned_data["file"].read().decode("utf-8-sig")
             detail = f"{form.cleaned_data['file'].name} by {request.user.get_username()}"
-            report = import_rows(shop=form.cleaned_data["shop"], rows=csv_rows(text), detail=detail)
-        except UnicodeDecodeError:
-            form.add_error("file", "The file is not UTF-8 text.")
+            report = import_rows(shop=form.cleaned_data["shop"], parsed=csv_rows(text), detail=detail)
+        except UnicodeDecodeError as exc:
+            form.add_error("file", f"The file is not UTF-8 text (byte {exc.start + 1} is not); save it as "
+                                   "CSV UTF-8 and import it again. Nothing was imported.")
+        except UnreadableCsv as exc:
+            form.add_error("file", str(exc))
         except ValidationError as exc:
             form.add_error("file", validation_error_text(exc))
     context = {**model_admin.admin_site.each_context(request), "form": form, "report": report,

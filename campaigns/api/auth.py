@@ -23,6 +23,21 @@ def api_key_create(*, shop: Shop, name: str = "") -> str:
     return raw_key
 
 
+def api_keys_revoke(*, key_ids: list[int]) -> int:
+    """Revoke the given keys now: the next request with one of them is a 401 (keys are looked up on every
+    request, never cached). Keys revoked already keep their first revocation time. Returns how many were
+    revoked by this call."""
+    return ApiKey.objects.filter(id__in=key_ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_keys_matching(text: str):
+    """The keys `text` names: a whole key (matched by its hash) or the start of a key's shown prefix."""
+    text = text.strip()
+    if len(text) > ApiKey._meta.get_field("prefix").max_length:
+        return ApiKey.objects.filter(key_hash=hash_key(text))
+    return ApiKey.objects.filter(prefix__startswith=text)
+
+
 class ShopPrincipal:
     """The authenticated caller: a shop, acting through one of its keys."""
 

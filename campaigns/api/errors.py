@@ -1,5 +1,6 @@
 """One error shape for the whole API: {"ok": false, "reason": code, "detail": text[, "errors": {...}]}."""
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from campaigns.api.parsers import RequestTooLarge
 from campaigns.services.errors import DomainError
 
 REASON_STATUS = {
@@ -37,12 +39,6 @@ _DRF_REASONS = {
 }
 
 
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is larger than the server accepts."
-    default_code = "request_too_large"
-
-
 def error_body(reason: str, detail: str, errors=None) -> dict:
     body = {"ok": False, "reason": reason, "detail": detail}
     if errors is not None:
@@ -62,7 +58,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     if isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge()
+        exc = RequestTooLarge(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -1,14 +1,17 @@
 """Campaign answers and requests. Requests are typed here; the campaign rules (body, sender, audience,
 schedule) are the service's."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
-from campaigns.fields import MAX_TAG_LENGTH
+from campaigns.fields import MAX_BODY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Campaign
 from metrics.status import paused_reason
 
-MAX_BODY_LENGTH = 1600
+# A name of spaces only is blank once trimmed; the pattern says so in the schema too (minLength counts spaces).
+NOT_BLANK = RegexValidator(r"\S", message="Must contain a character other than whitespace.")
 
 
 class StrictCharField(serializers.CharField):
@@ -20,10 +23,23 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": MAX_BODY_LENGTH, "pattern": NOT_BLANK.regex.pattern}
+)
+class BodyField(StrictCharField):
+    """A campaign body. A blank one is refused by the service as `invalid_body` (API.md), not as a field error,
+    so it passes here; the schema still says it must not be blank."""
+
+    def run_validation(self, data=empty):
+        if data == "":
+            return data
+        return super().run_validation(data)
+
+
 class AudienceSerializer(serializers.Serializer):
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
-        required=False,
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH, validators=[NOT_BLANK]),
+        required=False, max_length=MAX_TAGS,
         help_text="Contacts with any of these tags; omit the audience for every consenting contact.",
     )
 
@@ -54,9 +70,9 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=200)
-    body = StrictCharField(
-        max_length=MAX_BODY_LENGTH, allow_blank=True, trim_whitespace=False,
+    name = StrictCharField(min_length=1, max_length=200, validators=[NOT_BLANK])
+    body = BodyField(
+        max_length=MAX_BODY_LENGTH, trim_whitespace=False,
         help_text="May use {{ first_name }} and {{ last_name }}.",
     )
     sender = StrictCharField(max_length=16, required=False, allow_blank=True, allow_null=True)

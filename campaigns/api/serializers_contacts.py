@@ -6,8 +6,10 @@ and the bulk endpoint, fast enough for 10,000 rows); the input serializers here 
 
 from rest_framework import serializers
 
+from campaigns.api.serializers_campaigns import NOT_BLANK
 from campaigns.fields import MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Contact
+from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
 from campaigns.services.contacts.upsert import MAX_BULK_ROWS
 
 
@@ -24,17 +26,25 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class ContactInputSerializer(serializers.Serializer):
-    phone = serializers.CharField(help_text="Any common format; national numbers are read in the shop's region.")
-    first_name = serializers.CharField(required=False, max_length=100)
-    last_name = serializers.CharField(required=False, max_length=100)
+    phone = serializers.CharField(
+        min_length=1, max_length=MAX_PHONE_INPUT_LENGTH, validators=[NOT_BLANK],
+        help_text="Any common format; national numbers are read in the shop's region.",
+    )
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     sms_consent = serializers.BooleanField(help_text="true grants consent, false withdraws it (opts out).")
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TAG_LENGTH), required=False, max_length=MAX_TAGS
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH, validators=[NOT_BLANK]), required=False,
+        max_length=MAX_TAGS,
     )
 
 
 class ContactBulkInputSerializer(serializers.Serializer):
-    contacts = serializers.ListField(child=ContactInputSerializer(), max_length=MAX_BULK_ROWS)
+    contacts = serializers.ListField(
+        child=serializers.JSONField(), max_length=MAX_BULK_ROWS,
+        help_text="Each item a contact as POST /contacts/ takes it (ContactInput). An item that is not one is "
+        "answered in `rejected` with its index, and the valid ones are kept.",
+    )
 
 
 class BulkRejectedSerializer(serializers.Serializer):

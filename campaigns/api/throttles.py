@@ -27,6 +27,13 @@ class EnqueueThrottle(ShopThrottle):
     rate_setting = "ENQUEUE_THROTTLE_RATE"
 
 
+class PreflightThrottle(ShopThrottle):
+    """Pre-flight counts the whole audience: a shop polling it in a loop would load the database."""
+
+    scope = "preflight"
+    rate_setting = "PREFLIGHT_THROTTLE_RATE"
+
+
 class TestSendThrottle(ShopThrottle):
     """Each test send is one provider request and an SMS paid by the shop: a loop must not become a flood."""
 

@@ -1,9 +1,18 @@
 from django.urls import path
 
-from campaigns.api import views_campaigns, views_compliance, views_contacts, views_sending, views_shop, views_status
+from campaigns.api import (
+    views_campaigns,
+    views_compliance,
+    views_contacts,
+    views_sending,
+    views_shop,
+    views_shopify,
+    views_status,
+)
 
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
+    path("shopify", views_shopify.ShopifyView.as_view(), name="shopify"),
     path("contacts/", views_contacts.ContactListView.as_view(), name="contact-list"),
     path("contacts/bulk", views_contacts.ContactBulkView.as_view(), name="contact-bulk"),
     path("contacts/<int:pk>/", views_contacts.ContactDetailView.as_view(), name="contact-detail"),

@@ -20,7 +20,7 @@ class CampaignListView(ShopScopedView):
     model = Campaign
     serializer_class = CampaignSerializer
 
-    @extend_schema(responses={200: CampaignSerializer(many=True), **error_responses(404)})
+    @extend_schema(responses={200: CampaignSerializer(many=True), **error_responses(400)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CampaignSerializer(page, many=True).data)

@@ -5,6 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.api.schema import error_responses
+from campaigns.api.throttles import PreflightThrottle
 from campaigns.services.audience.preflight import campaign_preflight
 from campaigns.services.contacts.consent_export import contact_consent_export
 
@@ -52,7 +54,14 @@ class ConsentHistoryAnswer(serializers.Serializer):
 
 
 class PreflightView(APIView):
-    @extend_schema(responses={200: PreflightAnswer}, summary="What enqueueing the campaign now would do")
+    """What enqueueing the campaign now would do; throttled per shop (PREFLIGHT_THROTTLE_RATE)."""
+
+    throttle_classes = [PreflightThrottle]
+
+    @extend_schema(
+        responses={200: PreflightAnswer, **error_responses(404, 429)},
+        summary="What enqueueing the campaign now would do",
+    )
     def get(self, request, pk: int):
         result = campaign_preflight(shop=request.user.shop, campaign_id=pk)
         return Response({
@@ -64,6 +73,8 @@ class PreflightView(APIView):
 
 
 class ContactConsentView(APIView):
-    @extend_schema(responses={200: ConsentHistoryAnswer}, summary="The contact's consent history (export)")
+    @extend_schema(
+        responses={200: ConsentHistoryAnswer, **error_responses(404)}, summary="The contact's consent history (export)"
+    )
     def get(self, request, pk: int):
         return Response(contact_consent_export(shop=request.user.shop, contact_id=pk))

@@ -1,10 +1,12 @@
 """Contacts endpoints: upsert one, upsert in bulk, list with filters, read, change, delete."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.api.pagination import IdCursorPagination
 from campaigns.api.schema import BODY_ERRORS, error_responses
 from campaigns.api.serializers_contacts import (
     ContactBulkInputSerializer,
@@ -24,10 +26,11 @@ class ContactListView(ShopScopedView):
 
     model = Contact
     serializer_class = ContactSerializer
+    pagination_class = IdCursorPagination
 
     @extend_schema(
         parameters=[ContactFilterSerializer],
-        responses={200: ContactSerializer(many=True), **error_responses(400, 404)},
+        responses={200: ContactSerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
         filters = ContactFilterSerializer(data=request.query_params)
@@ -51,6 +54,10 @@ class ContactListView(ShopScopedView):
 
 class ContactBulkView(APIView):
     """Upsert up to 10,000 contacts; valid rows are kept, the others are reported with their index."""
+
+    @property
+    def max_body_bytes(self) -> int:
+        return settings.API_BULK_BODY_MAX_BYTES
 
     @extend_schema(
         request=ContactBulkInputSerializer,

@@ -6,7 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.api.schema import BODY_ERRORS, error_responses
+from campaigns.api.serializers_campaigns import NOT_BLANK
 from campaigns.api.throttles import EnqueueThrottle, TestSendThrottle
+from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.sending.one_off import campaign_test_send
@@ -28,7 +30,7 @@ class StatusAnswer(serializers.Serializer):
 
 
 class TestSendSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=32)
+    phone = serializers.CharField(min_length=1, max_length=MAX_PHONE_INPUT_LENGTH, validators=[NOT_BLANK])
 
 
 class TestSendAnswer(serializers.Serializer):
@@ -57,7 +59,7 @@ class EnqueueView(APIView):
 class _StatusChangeView(APIView):
     service = None
 
-    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(404, 409)})
+    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(403, 404, 409)})
     def post(self, request, pk: int):
         campaign = type(self).service(shop=request.user.shop, campaign_id=pk)
         return Response({"ok": True, "status": campaign.status})

@@ -3,10 +3,12 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.api.pagination import IdCursorPagination
+from campaigns.api.schema import error_responses
+from campaigns.api.views_base import OneValuePerParameter
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.selectors import NO_SUCH_CAMPAIGN, campaign_of_shop, campaign_status
 from campaigns.services.errors import DomainError
@@ -48,7 +50,7 @@ STATUS_SCHEMA = inline_serializer(
 class CampaignStatusView(APIView):
     """GET /campaigns/{id}/status: counters only, never a count over recipients; cached briefly."""
 
-    @extend_schema(responses=STATUS_SCHEMA)
+    @extend_schema(responses={200: STATUS_SCHEMA, **error_responses(404)})
     def get(self, request, pk: int):
         shop_id = request.user.shop.id
         payload = status_cached(
@@ -69,21 +71,15 @@ class RecipientFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CampaignRecipient.Status.choices, required=False)
 
 
-class RecipientPagination(CursorPagination):
-    """Keyset pages by recipient id: page 200 costs what page 1 does."""
-
-    ordering = "id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
-@extend_schema(parameters=[RecipientFilterSerializer])
-class CampaignRecipientsView(ListAPIView):
+@extend_schema(
+    parameters=[RecipientFilterSerializer],
+    responses={200: RecipientSerializer(many=True), **error_responses(400, 404)},
+)
+class CampaignRecipientsView(OneValuePerParameter, ListAPIView):
     """GET /campaigns/{id}/recipients/?status=: the campaign's recipients in id order, cursor-paginated."""
 
     serializer_class = RecipientSerializer
-    pagination_class = RecipientPagination
+    pagination_class = IdCursorPagination
 
     def get_queryset(self):
         filters = RecipientFilterSerializer(data=self.request.query_params)

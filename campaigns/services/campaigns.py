@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.fields import sender_clean
+from campaigns.fields import MAX_BODY_LENGTH, sender_clean
 from campaigns.models import Campaign, Shop
 from campaigns.services.audience.definition import audience_clean
 from campaigns.services.compliance.message import campaign_size
@@ -53,6 +53,8 @@ def _campaign_fields_clean(data: Mapping, *, now: datetime, shop: Shop) -> dict:
     """Model field values for the given fields, with `encoding`/`segments` for a body (its `campaign_size` in
     `shop`, opt-out language included, as charged) and `status` for a schedule."""
     fields = {name: data[name] for name in ("name", "body") if name in data}
+    if len(fields.get("body") or "") > MAX_BODY_LENGTH:
+        raise ValidationError({"body": [f"At most {MAX_BODY_LENGTH} characters."]})
     if "body" in fields:
         size = campaign_size(campaign=Campaign(body=fields["body"]), shop=shop)
         fields.update(encoding=size.encoding, segments=size.segments)

@@ -5,6 +5,8 @@ modules at start-up so every name is registered. In eager mode (no broker) the t
 
 TASK_SEND_BATCH = "campaigns.send_batch"
 TASK_SEND_HELP_ANSWER = "campaigns.send_help_answer"
+TASK_SHOPIFY_INSTALL_SETUP = "campaigns.shopify_install_setup"
+TASK_SHOPIFY_PROCESS_WEBHOOK = "campaigns.shopify_process_webhook"
 
 
 def task_publish(name: str, *, args: list, **options) -> None:

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns.fields import sender_clean
-from campaigns.models import CreditTransaction, Shop
+from campaigns.models import Shop
+from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
 
 MAX_CREDITS = 2**63 - 1
@@ -30,11 +31,9 @@ def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = 
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            shop = Shop.objects.create(domain=domain, name=name or domain, sender=sender, credits=credits)
-            if credits:
-                CreditTransaction.objects.create(
-                    shop=shop, kind=CreditTransaction.Kind.TOPUP, delta=credits, note="opening credits"
-                )
+            shop = Shop.objects.create(domain=domain, name=name or domain, sender=sender)
+            credits_topup(shop_id=shop.id, amount=credits, note="opening credits")
+            shop.refresh_from_db()
     except IntegrityError as exc:
         raise DomainError("shop_exists", f"A shop with domain {domain} exists already.") from exc
     return shop

@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from campaigns.management.worker_process import ROOT, worker_env
+from campaigns.tests.support.celery_processes import ROOT, worker_env
 from config.celery import PERIODIC, periodic_every_s, periodic_lock_ttl_s
 
 SCHEDULE = """

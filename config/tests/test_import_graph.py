@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bench", "campaigns", "config", "messaging", "metrics", "shopify")
+PACKAGES = ("bench", "campaigns", "config", "messaging", "metrics", "scripts", "shopify")
 EDGES = ("messaging", "metrics", "shopify")  # never import campaigns
 
 
@@ -136,3 +136,24 @@ def test_compliance_rules_write_nothing():
 def test_the_check_finds_a_circle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+CAPABILITIES = ("compliance", "billing", "contacts", "audience", "sending", "reports", "shopify_sync", "links")
+
+
+def test_capabilities_call_only_those_below_them():
+    """campaigns/services/<capability> imports only capabilities listed before it in CAPABILITIES (ARCHITECTURE.md)."""
+    prefix = "campaigns.services."
+
+    def capability(module: str) -> str | None:
+        part = module[len(prefix):].split(".")[0] if module.startswith(prefix) else None
+        return part if part in CAPABILITIES else None
+
+    upward = sorted(
+        (name, target)
+        for name, targets in _graph().items()
+        for target in targets
+        if capability(name) and capability(target)
+        and CAPABILITIES.index(capability(target)) > CAPABILITIES.index(capability(name))
+    )
+    assert upward == []

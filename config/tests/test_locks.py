@@ -2,8 +2,8 @@ import subprocess
 import sys
 import time
 
-from campaigns.management.worker_process import ROOT, worker_env
-from campaigns.tests.reliability_helpers import wait_until
+from campaigns.tests.support.celery_processes import ROOT, worker_env
+from campaigns.tests.support.reliability_helpers import wait_until
 from config.locks import single_instance
 
 HOLD = """

@@ -13,7 +13,7 @@ def test_a_failure_report_takes_a_message_out_of_sent():
 
 
 def test_counters_move_in_the_database(db):
-    from campaigns.tests.factories import CampaignFactory
+    from campaigns.tests.support.factories import CampaignFactory
 
     campaign = CampaignFactory()
     metrics_create(campaign_id=campaign.id, total=10)

@@ -7,7 +7,9 @@ Each run creates a new demo shop, so running it twice is fine.
 
 import json
 import logging
+import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -22,26 +24,19 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, Shop
+from campaigns.selectors import campaign_status
 from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
 from campaigns.services.sending.enqueue import campaign_enqueue
 from config.celery import app
 from messaging.simulator import MittoSimulator
 from metrics.models import CampaignMetrics
-from metrics.services import COUNTERS
-from metrics.status import status_payload
 
 DEMO_KEY = "demo-mitto-key"
 DEMO_ACCOUNT = "d3m0d3m0-0000-4000-8000-000000000001"
 DLR_PATH = "/webhooks/mitto/dlr"
+WORKER_STOP_S = 30
 FIRST_NAMES = ("Maria", "Nikos", "Eleni", "Giorgos", "Anna", "Kostas", "Sofia", "Dimitris")
-
-
-def demo_status(campaign: Campaign) -> dict:
-    """The campaign's status exactly as GET /api/v1/campaigns/{id}/status answers it."""
-    counters = CampaignMetrics.objects.filter(campaign=campaign).values(*COUNTERS).first()
-    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
-                          counters=counters)
 
 
 def _contacts(shop: Shop, count: int) -> None:
@@ -90,10 +85,11 @@ class Command(BaseCommand):
             self._send(shop, campaign, eager)
         finally:
             if worker is not None:
-                worker.stop()
+                worker.terminate()  # a warm shutdown
+                worker.wait(WORKER_STOP_S)
         campaign.refresh_from_db()
         shop.refresh_from_db()
-        self._say(json.dumps(demo_status(campaign), indent=2))
+        self._say(json.dumps(campaign_status(shop_id=campaign.shop_id, campaign_id=campaign.id), indent=2))
         self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
                   f"(balance {shop.credits}, still held {shop.credits_held}).")
         try:
@@ -119,11 +115,15 @@ class Command(BaseCommand):
                   f"\"{campaign.name}\".")
         return shop, campaign
 
-    def _worker(self, simulator):
-        from campaigns.management.worker_process import CeleryWorker
-
+    def _worker(self, simulator) -> subprocess.Popen:
+        """A `celery -A config worker` on the send and periodic queues, on this process's settings."""
         self._say("Starting a Celery worker…")
-        return CeleryWorker(MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY).start()
+        env = {**os.environ, "MITTO_API_BASE": simulator.base_url, "MITTO_API_KEY": DEMO_KEY, "LOG_LEVEL": "WARNING"}
+        queues = ",".join((settings.CELERY_QUEUE_SEND, settings.CELERY_QUEUE_PERIODIC))
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queues, "--loglevel", "WARNING"],
+            cwd=settings.BASE_DIR, env=env,
+        )
 
     def _send(self, shop: Shop, campaign: Campaign, eager: bool) -> None:
         """Enqueue (in a thread when tasks run in-process, so sending happens while this one draws the bar)."""
@@ -181,4 +181,4 @@ class Command(BaseCommand):
         campaign.refresh_from_db()
         m = CampaignMetrics.objects.get(campaign=campaign)
         self._say(f"Delivery reports: {reported} posted to {DLR_PATH}; delivered {m.delivered}, failed {m.failed}.")
-        self._say(json.dumps(demo_status(campaign), indent=2))
+        self._say(json.dumps(campaign_status(shop_id=campaign.shop_id, campaign_id=campaign.id), indent=2))

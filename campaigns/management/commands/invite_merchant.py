@@ -14,6 +14,7 @@ MERCHANT_PERMISSIONS = {
     "campaignrecipient": ("view",),
     "credittransaction": ("view",),
     "shop": ("view",),
+    "shopifyinstall": ("view",),
 }
 
 

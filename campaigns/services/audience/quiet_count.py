@@ -20,8 +20,8 @@ def audience_held_now(*, shop: Shop, tags: Sequence[str], cap_since: datetime | 
     that a batch sent now would hold them (recipients_to_hold decides each the same way). One GROUP BY of
     the audience by contact zone and first GROUP_DIGITS phone digits (which also name the law that applies)
     settles almost every contact; only the groups whose numbers can fall on both sides of the window (see
-    above) are streamed through a server-side cursor and looked at per number, with per-prefix caches. 0 when
-    quiet hours are not enforced."""
+    compliance/quiet_hours.py) are streamed through a server-side cursor and looked at per number, with
+    per-prefix caches. 0 when quiet hours are not enforced."""
     if not settings.QUIET_HOURS_ENFORCED:
         return 0
     start, end = shop.quiet_hours_start, shop.quiet_hours_end

@@ -1,5 +1,6 @@
-"""Shopify sync (to come): install, the first and ongoing customer and consent sync, Shopify's webhooks
-processed into contacts (through contacts/, whose precedence rules decide consent), our STOPs written back.
+"""Shopify sync: the install (`install`), Shopify's webhooks stored and processed (`webhooks`), the status read-out
+(`status`); to come: the first and ongoing customer and consent sync into contacts (through contacts/, whose
+precedence rules decide consent) and our STOPs written back.
 
-May call: contacts/, billing/, the `shopify` edge app. Never called by sending/.
+May call: contacts/, billing/, shops, the `shopify` edge app. Never called by sending/.
 """

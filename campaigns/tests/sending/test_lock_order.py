@@ -25,8 +25,8 @@ from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause
 from campaigns.services.sending.one_off import campaign_test_send
 from campaigns.services.sending.suspension import shop_suspend
 from campaigns.services.sending.unknown import unknown_batches_resolve
-from campaigns.tests.report_helpers import counters, counters_from_rows, report
-from campaigns.tests.send_helpers import SEND_URL, add_contacts, funded_shop, ledger_matches, sending_campaign
+from campaigns.tests.support.report_helpers import counters, counters_from_rows, report
+from campaigns.tests.support.send_helpers import SEND_URL, add_contacts, funded_shop, ledger_matches, sending_campaign
 from messaging.models import UnmatchedReport
 
 ROUNDS = 30

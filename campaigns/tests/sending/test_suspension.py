@@ -13,8 +13,8 @@ from campaigns.models import Batch, Campaign, CampaignRecipient, Shop
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.scheduling import scheduled_campaigns_start
-from campaigns.tests.admin_helpers import changelist, merchant_client, superuser_client
-from campaigns.tests.send_helpers import (
+from campaigns.tests.support.admin_helpers import changelist, merchant_client, superuser_client
+from campaigns.tests.support.send_helpers import (
     SEND_URL,
     add_contacts,
     api_for,

@@ -5,8 +5,15 @@ import responses
 from django.utils import timezone
 
 from campaigns.models import Contact
-from campaigns.tests.admin_helpers import changelist, merchant_client
-from campaigns.tests.send_helpers import SEND_URL, add_contacts, api_for, funded_shop, ledger_matches, sending_campaign
+from campaigns.tests.support.admin_helpers import changelist, merchant_client
+from campaigns.tests.support.send_helpers import (
+    SEND_URL,
+    add_contacts,
+    api_for,
+    funded_shop,
+    ledger_matches,
+    sending_campaign,
+)
 from messaging.models import MessageLog
 
 pytestmark = pytest.mark.django_db
