@@ -28,7 +28,7 @@ venv: $(DEV_STAMP)
 
 demo: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) manage.py migrate --verbosity 0
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) manage.py demo
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL LOG_FORMAT=$${LOG_FORMAT:-text} $(PY) manage.py demo
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
@@ -46,5 +46,5 @@ bench: $(DEV_STAMP)
 serve: $(DEV_STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/shopsms_dev} \
 		SECRET_KEY=$${SECRET_KEY:-django-insecure-make-serve-dev-server-only} \
-		$(WITH_SERVICES) --create-database --redis-optional \
+		LOG_FORMAT=$${LOG_FORMAT:-text} $(WITH_SERVICES) --create-database --redis-optional \
 		sh -c '$(PY) manage.py migrate --verbosity 0 && exec $(PY) manage.py runserver'

@@ -9,6 +9,8 @@ import os
 
 from celery import Celery
 
+import config.observability.celery_signals  # noqa: F401  (logging and metrics hooks of worker and beat)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("shopsms")

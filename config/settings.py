@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,14 +207,19 @@ CELERY_QUEUE_REPORTS = f"{SMS_KEY_PREFIX}.reports"
 CELERY_QUEUE_PERIODIC = f"{SMS_KEY_PREFIX}.periodic"
 CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_SEND
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Observability (config/observability): JSON log lines by default (`text` for a terminal: the demo, the
+# dev server), each with the request/task, shop, campaign and batch ids bound, phone numbers masked;
+# `GET /metrics` for Prometheus, behind METRICS_TOKEN (unset: this machine only). Set
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) for gunicorn workers and Celery processes.
+LOG_FORMAT = _read("LOG_FORMAT", env.str, "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"Environment variable LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOG_LEVEL = _read("LOG_LEVEL", env.str, "INFO").upper()
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, deployment=SMS_KEY_PREFIX)
+METRICS_TOKEN = _read("METRICS_TOKEN", env.str, "")
+# A worker-only host: the Celery worker serves the host's /metrics on METRICS_ADDR:METRICS_PORT (0: not).
+METRICS_PORT = _read("METRICS_PORT", env.int, 0)
+METRICS_ADDR = _read("METRICS_ADDR", env.str, "127.0.0.1")
 
 # HTTPS hardening, off by default so the demo and tests run over plain HTTP; a production deployment
 # behind TLS sets these (then `manage.py check --deploy --fail-level WARNING` reports nothing).

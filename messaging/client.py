@@ -1,8 +1,10 @@
 """The Mitto v1.1 HTTP client (MITTO.md): bulk send, single send, status lookup.
 
 Every failure is one of the typed errors of `messaging.errors`; anything Mitto answers that the contract
-does not describe is logged raw (truncated) on the "messaging.mitto" logger. The API key is sent as a
-header and appears in no log line, exception message or repr.
+does not describe is logged as a bounded summary (size, keys, a short excerpt with phones masked) on the
+"messaging.mitto" logger, never whole. The API key is sent as a header and appears in no log line,
+exception message or repr. Each request is timed into `shopsms_provider_request_seconds` by endpoint and
+outcome, and each message Mitto answered counts as `accepted` or `rejected` in `shopsms_messages`.
 """
 
 import functools
@@ -10,6 +12,7 @@ import json
 import logging
 import math
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +26,8 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, ProtocolError, ReadTimeoutError
 
+from config.observability.logs import payload_summary
+from config.observability.metrics import observe_messages, observe_provider_request
 from messaging.errors import MittoError, OutcomeUnknown, PermanentError, RateLimited, TransientError
 
 logger = logging.getLogger("messaging.mitto")
@@ -31,8 +36,11 @@ BULK_PATH = "/api/v1.1/Messages/sendmessagesbulk"
 SEND_PATH = "/api/v1.1/Messages/send"
 LOOKUP_PATH = "/api/v1.1/Messages/{}"
 MAX_BATCH = 5000
-LOG_LIMIT = 2000
 POOL_SIZE = 8
+ENDPOINTS = {BULK_PATH: "bulk", SEND_PATH: "single"}
+# The metrics' outcome of a request that raised (OutcomeUnknown included: ambiguous, or answered unreadably).
+ERROR_OUTCOMES = ((RateLimited, "rate_limited"), (TransientError, "transient"), (PermanentError, "permanent"),
+                  (OutcomeUnknown, "unknown"))
 
 
 @dataclass(slots=True)
@@ -99,17 +107,23 @@ class MittoClient:
             raise ValueError(f"send_bulk takes at most {self.max_batch} messages, got {len(messages)}")
         payload = self._call("POST", BULK_PATH, _encode({"messages": _items(messages)}))
         try:
-            return _bulk_result(messages, payload)
+            result = _bulk_result(messages, payload)
         except _Malformed as exc:
             raise self._malformed(str(exc), payload) from None
+        accepted = sum(1 for outcome in result.outcomes if outcome.accepted)
+        observe_messages("accepted", accepted)
+        observe_messages("rejected", len(result.outcomes) - accepted)
+        return result
 
     def send_one(self, message: OutboundMessage) -> MessageOutcome:
         """Send one message through the single-send endpoint."""
         payload = self._call("POST", SEND_PATH, _encode(message.as_payload()))
         try:
-            return _single_outcome(message, payload)
+            outcome = _single_outcome(message, payload)
         except _Malformed as exc:
             raise self._malformed(str(exc), payload) from None
+        observe_messages("accepted" if outcome.accepted else "rejected")
+        return outcome
 
     def lookup(self, message_id: str) -> dict | None:
         """Mitto's record of one message, or None when Mitto does not know the id."""
@@ -119,6 +133,18 @@ class MittoClient:
         return payload
 
     def _call(self, method: str, path: str, body: bytes | None = None, *, none_on_404: bool = False) -> Any:
+        """The decoded answer of one request, timed into the provider metrics by its outcome."""
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return self._answer(method, path, body, none_on_404=none_on_404)
+        except MittoError as exc:
+            outcome = next((name for kind, name in ERROR_OUTCOMES if isinstance(exc, kind)), "permanent")
+            raise
+        finally:
+            observe_provider_request(ENDPOINTS.get(path, "lookup"), outcome, time.perf_counter() - started)
+
+    def _answer(self, method: str, path: str, body: bytes | None, *, none_on_404: bool) -> Any:
         response = self._send(method, path, body)
         status = response.status_code
         if 200 <= status < 300:
@@ -156,8 +182,8 @@ class MittoClient:
     def _http_error(self, method: str, path: str, response: requests.Response) -> MittoError:
         status = response.status_code
         level = logging.INFO if status == 429 else logging.WARNING
-        raw = self._redact(response.text[:LOG_LIMIT])
-        logger.log(level, "Mitto answered %s to %s %s: %s", status, method, path, raw)
+        logger.log(level, "Mitto answered %s to %s %s: %s", status, method, path,
+                   payload_summary(response.text, clean=self._redact))
         detail = self._redact(_detail(response))
         if status == 429:
             retry_after = _retry_after_s(response.headers.get("Retry-After"))
@@ -169,8 +195,7 @@ class MittoClient:
         )
 
     def _malformed(self, reason: str, payload: Any) -> OutcomeUnknown:
-        text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
-        logger.error("Malformed Mitto answer (%s): %s", reason, self._redact(text[:LOG_LIMIT]))
+        logger.error("Malformed Mitto answer (%s): %s", reason, payload_summary(payload, clean=self._redact))
         return OutcomeUnknown(f"malformed answer from Mitto: {reason}")
 
     def _redact(self, text: str) -> str:

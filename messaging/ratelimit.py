@@ -27,6 +27,8 @@ from typing import NamedTuple, Protocol
 import redis
 from django.conf import settings
 
+from config.observability.metrics import observe_limiter_wait
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -190,10 +192,14 @@ def acquire(*, tenant: str, traffic_account: str) -> Decision:
     """Take one request from both the traffic account's and the tenant's limit, or from neither.
 
     Allowed only when both have room in their current window; a refusal consumes nothing and says how long
-    until both have room. Redis errors propagate (redis.RedisError) for the caller to retry.
+    until both have room (counted in `shopsms_limiter_waits`). Redis errors propagate (redis.RedisError)
+    for the caller to retry.
     """
     limits = limits_for(tenant=tenant, traffic_account=traffic_account)
-    return limiter_for_settings().take(limits, guard=guard_key(settings.SMS_KEY_PREFIX))
+    decision = limiter_for_settings().take(limits, guard=guard_key(settings.SMS_KEY_PREFIX))
+    if not decision.allowed:
+        observe_limiter_wait(decision.retry_after_s)
+    return decision
 
 
 def reset() -> None:

@@ -1,7 +1,7 @@
 """Mitto delivery reports (MITTO.md, "Delivery reports") parsed into plain records. No database here.
 
 Defensive by design: every documented field variant is accepted, one bad item is set aside as `invalid`
-and never spoils the rest, and a status nobody documented is logged with its raw item and left not final.
+and never spoils the rest, and a status nobody documented is logged (a bounded summary of its item) and left not final.
 Only a payload that is unusable as a whole raises `MalformedPayload`.
 
 Limits that keep what comes out storable: a message id longer than MAX_ID_LENGTH is invalid (Mitto's ids
@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
+
+from config.observability.logs import payload_summary
 
 logger = logging.getLogger("messaging.reports")
 
@@ -176,6 +178,7 @@ def _error(item: dict) -> str | None:
 def _log_unknown(seen: int, raw_status: str, item: dict) -> None:
     """Log each unknown status with its raw item, up to MAX_UNKNOWN_LOGGED per payload."""
     if seen < MAX_UNKNOWN_LOGGED:
-        logger.warning("Unknown delivery status %r, treated as not final; raw report: %r", raw_status, item)
+        logger.warning("Unknown delivery status %r, treated as not final; report: %s", raw_status[:64],
+                       payload_summary(item))
     elif seen == MAX_UNKNOWN_LOGGED:
         logger.warning("Further unknown delivery statuses in this payload are counted but not logged")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from campaigns.models import ApiKey, Shop
+from config.observability.context import bind as bind_log_context
 
 KEY_PREFIX = "sk_"
 
@@ -83,6 +84,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key.")
         _note_use(key)
+        bind_log_context(shop_id=key.shop_id)  # the request's log lines carry the shop (forgotten at its end)
         return ShopPrincipal(key.shop), key
 
     def authenticate_header(self, request):

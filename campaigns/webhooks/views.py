@@ -3,7 +3,9 @@
 The shared secret settings.MITTO_WEBHOOK_SECRET comes as header X-Webhook-Token or query ?token= and is
 compared in constant time. With no secret configured every call is refused (401): an open endpoint would
 let anyone mark messages delivered or opt customers out. Nothing a caller sends yields a 500: a body
-that is not usable JSON, too large or of the wrong shape is a 400 in the API's error shape.
+that is not usable JSON, too large or of the wrong shape is a 400 in the API's error shape. Each call is
+counted and timed (`shopsms_http_request_seconds{endpoint="mitto_dlr"|"mitto_inbound"}`), and what became
+of the delivery reports is counted (`shopsms_delivery_reports`).
 """
 
 import functools
@@ -19,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from campaigns.api.errors import json_error
 from campaigns.services.reports.delivery import delivery_reports_apply
 from campaigns.services.reports.inbound import inbound_message_handle
+from config.observability.metrics import observe_reports, timed_view
 from messaging.inbound import parse_inbound
 from messaging.reports import MalformedPayload, parse_delivery_reports
 
@@ -74,6 +77,7 @@ def webhook(handler):
     return view
 
 
+@timed_view("mitto_dlr")
 @webhook
 def delivery_reports(payload):
     """One delivery report or an array of them: applied, then 202 with what became of them."""
@@ -85,11 +89,13 @@ def delivery_reports(payload):
         logger.warning("%d unusable delivery report item(s) skipped: %s", len(parsed.invalid), parsed.invalid[:5])
     result = delivery_reports_apply(reports=parsed.reports)
     ignored = result.ignored + len(parsed.invalid)
+    observe_reports(applied=result.applied, unknown=result.unknown, ignored=ignored)
     return JsonResponse(
         {"ok": True, "applied": result.applied, "unknown": result.unknown, "ignored": ignored}, status=202
     )
 
 
+@timed_view("mitto_inbound")
 @webhook
 def inbound(payload):
     """One inbound SMS: STOP/START applied, every message logged; 202."""
