@@ -1,4 +1,4 @@
-"""Suspending a shop (ops' `suspend_shop`, later Shopify's `app/uninstalled`) and lifting the suspension.
+"""Suspending a shop (ops' `suspend_shop`, the admin, Shopify's `app/uninstalled`) and lifting the suspension.
 
 A suspended shop sends nothing more: its sending campaigns are `paused` with reason `shop_inactive` (their held
 credits stay held, nothing is lost), a batch task that still finds one of them sending parks its batch without

@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from campaigns.models import Batch, Campaign, CampaignRecipient, Shop
+from campaigns.models import Batch, Campaign, CampaignRecipient, Shop, ShopifyInstall
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.scheduling import scheduled_campaigns_start
+from campaigns.services.shopify_sync.install import shopify_uninstalled
 from campaigns.tests.support.admin_helpers import changelist, merchant_client, superuser_client
 from campaigns.tests.support.send_helpers import (
     SEND_URL,
@@ -191,3 +192,16 @@ def test_the_admins_test_send_is_refused_for_a_suspended_shop_and_calls_nothing(
         ).content.decode()
         assert len(mock.calls) == 0
     assert "shop_inactive" in page
+
+
+def test_a_shopify_uninstall_suspends_like_suspend_shop(no_dispatch):
+    shop = funded_shop(100)
+    campaign = enqueued(shop, 2)
+    ShopifyInstall.objects.create(shop=shop, access_token="token", installed_at=timezone.now())
+
+    assert shopify_uninstalled(domain=shop.domain)
+
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.paused_reason) == ("paused", "shop_inactive")
+    assert held(shop) == 2 and ledger_matches(shop)
+    assert ShopifyInstall.objects.get(shop=shop).suspended_by_uninstall
