@@ -156,6 +156,10 @@ class CampaignRecipient(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     # Quiet hours: a held recipient is queued in no batch (batch_no HELD_BATCH_NO) until this time.
     held_until = models.DateTimeField(null=True, blank=True)
+    # The parts (and so the credits) of this recipient's own rendered text: computed at enqueue, adjusted
+    # before sending if the contact's names changed since (campaigns.services.billing.pricing). The database
+    # default serves raw INSERTs that do not price (fixtures, older writers).
+    segments = models.PositiveSmallIntegerField(default=1, db_default=1)
 
     HELD_BATCH_NO = -1
 

@@ -36,25 +36,59 @@ class TextSize:
     units: int
 
 
-def measure(text: str) -> TextSize:
-    """The encoding and number of parts of `text` exactly as a handset would split it."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
-        widths = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
-        return _packed(GSM7, widths, single=160, part=153)
-    widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    return _packed(UCS2, widths, single=70, part=67)
+SPECIAL_IN_CHARACTER_CLASS = "\\][^-"
 
 
-def _packed(encoding: str, widths: list[int], *, single: int, part: int) -> TextSize:
-    units = sum(widths)
+def character_class(chars) -> str:
+    """`chars` as a regular-expression bracket expression, read alike by Python's `re` and PostgreSQL's
+    regular expressions (the characters special inside brackets escaped), in a fixed order."""
+    return "[" + "".join("\\" + ch if ch in SPECIAL_IN_CHARACTER_CLASS else ch for ch in sorted(chars)) + "]"
+
+
+GSM7_CLASS = character_class(GSM7_BASIC | GSM7_EXTENSION)
+GSM7_EXTENSION_CLASS = character_class(GSM7_EXTENSION)
+NOT_GSM7_BASIC = "[^" + character_class(GSM7_BASIC)[1:]  # any character outside the basic table
+ASTRAL_CLASS = "[\\U00010000-\\U0010FFFF]"  # characters outside the BMP: a surrogate pair in UCS-2
+_GSM7_ONLY = re.compile(GSM7_CLASS + "*")
+_EXTENSION = re.compile(GSM7_EXTENSION_CLASS)
+_ASTRAL = re.compile(ASTRAL_CLASS)
+
+
+def _size(text: str) -> tuple[str, int, int]:
+    """(encoding, segments, units): one pass in C for the common texts (one part, or no two-unit character);
+    the greedy packing only for a multi-part text with two-unit characters."""
+    if _GSM7_ONLY.fullmatch(text):
+        encoding, single, part, two_units = GSM7, 160, 153, _EXTENSION
+    else:
+        encoding, single, part, two_units = UCS2, 70, 67, _ASTRAL
+    wide = len(two_units.findall(text))
+    units = len(text) + wide
     if units <= single:
-        return TextSize(encoding, 1 if units else 0, units)
+        return encoding, 1 if units else 0, units
+    if not wide:
+        return encoding, math.ceil(units / part), units
+    return encoding, _packed([2 if two_units.match(ch) else 1 for ch in text], part=part), units
+
+
+def measure(text: str) -> TextSize:
+    """The encoding and number of parts of `text` exactly as a handset would split it. The database's
+    `sms_segments` (campaigns/sms_sql.py) is the same function."""
+    return TextSize(*_size(text))
+
+
+def segments(text: str) -> int:
+    """`measure(text).segments`, without building the TextSize (the send path measures every message)."""
+    return _size(text)[1]
+
+
+def _packed(widths: list[int], *, part: int) -> int:
+    """Parts of `part` units holding these characters in order, a two-unit character never split."""
     segments, used = 1, 0
     for width in widths:
         if used + width > part:
             segments, used = segments + 1, 0
         used += width
-    return TextSize(encoding, max(segments, math.ceil(units / part)), units)
+    return segments
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_status, campaign_status_loaded
 from campaigns.services.audience.preflight import Preflight, campaign_preflight
+from campaigns.services.billing.ledger import campaign_hold_at_enqueue
 from campaigns.services.compliance.message import campaign_size, campaign_text
 from campaigns.services.errors import DomainError
 from campaigns.sms import compile_template, measure
@@ -70,8 +71,8 @@ def counters_table(counters: dict) -> str:
 
 def message_preview(campaign: Campaign) -> str:
     """The text a contact named Alex Smith would get (opt-out language included), with its encoding and
-    segments, and the segments quoted for pricing: `campaign_size`, what enqueue holds per recipient (once
-    enqueued, what it held)."""
+    segments, and the body's quoted size (`campaign_size`: each placeholder counted as 10 characters). What
+    each recipient is charged is its own rendered text's segments (the estimated cost says the sum)."""
     try:
         quoted = campaign_size(campaign=campaign, shop=campaign.shop)
     except DomainError as exc:
@@ -81,7 +82,8 @@ def message_preview(campaign: Campaign) -> str:
     size = measure(text)
     return format_html(
         '<pre style="white-space:pre-wrap">{}</pre><p>{} · {} segment(s) for this example · '
-        '<span data-quoted-segments="{}">{} segment(s) quoted for pricing</span></p>',
+        '<span data-quoted-segments="{}">{} segment(s) quoted for the body (names as 10 characters each; '
+        'each message is charged its own rendered length)</span></p>',
         text, size.encoding, size.segments, segments, segments,
     )
 
@@ -122,14 +124,15 @@ def preflight_panel(campaign: Campaign) -> str:
 
 
 def estimated_cost(campaign: Campaign) -> str:
-    """Credits: recipients × segments once enqueued, else what the pre-flight says an enqueue now would hold
-    (the same audience query enqueue uses, opt-out language and frequency cap included)."""
+    """Credits: what enqueue held (the sum of every recipient's own segments) once enqueued, else what the
+    pre-flight says an enqueue now would hold (the same audience query and the same per-recipient pricing
+    enqueue uses, opt-out language and frequency cap included)."""
     if not campaign.enqueued_at:
         plan = preflight_of(campaign)
         if isinstance(plan, DomainError):
             return "—"
-        return format_html("{} credits ({} eligible contacts now × {} segment(s))",
-                           plan.credits_needed, plan.messaged, plan.segments)
+        return format_html("{} credits ({} eligible contacts now, each message its own segments)",
+                           plan.credits_needed, plan.messaged)
     recipients = CampaignMetrics.objects.filter(campaign_id=campaign.id).values_list("total", flat=True).first() or 0
-    segments = max(campaign.segments, 1)
-    return format_html("{} credits ({} recipients × {} segment(s))", recipients * segments, recipients, segments)
+    held = campaign_hold_at_enqueue(campaign_id=campaign.id)
+    return format_html("{} credits held at enqueue ({} recipients, each message its own segments)", held, recipients)

@@ -140,8 +140,8 @@ class CampaignAdmin(ShopScopedAdmin):
         ]
 
     def measure_view(self, request):
-        """Encoding and segments of the body being typed, as `campaign_size` quotes them and enqueue charges
-        them: the shop's opt-out language included."""
+        """Encoding and segments of the body being typed, as `campaign_size` quotes them: the shop's opt-out
+        language included, each placeholder counted as 10 characters (each message is charged its own text)."""
         try:
             draft = Campaign(body=body_within_limit(request.GET.get("body", "")))
             size = campaign_size(campaign=draft, shop=self.measure_shop(request))

@@ -63,6 +63,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "audience", "pausedReason",
         ]
         read_only_fields = fields
+        extra_kwargs = {"segments": {"help_text": (
+            "The body's quoted size per message (opt-out language included, each placeholder counted as 10 "
+            "characters); each message is charged the segments of its own rendered text."
+        )}}
 
     @extend_schema_field(serializers.ChoiceField(choices=Campaign.PausedReason.choices, allow_null=True))
     def get_pausedReason(self, campaign) -> str | None:  # noqa: N802

@@ -33,8 +33,14 @@ class PreflightAnswer(serializers.Serializer):
         "contact's zone): held and sent when their window opens, so still inside `messaged` and `creditsNeeded`"
     )
     encoding = serializers.CharField()
-    segments = serializers.IntegerField(help_text="per message, opt-out language included")
-    creditsNeeded = serializers.IntegerField(help_text="messaged × segments: what enqueue would hold")  # noqa: N815
+    segments = serializers.IntegerField(
+        help_text="the body's quoted size per message, opt-out language included, each placeholder counted as "
+        "10 characters (not a price: each message costs its own rendered text's segments)"
+    )
+    creditsNeeded = serializers.IntegerField(  # noqa: N815
+        help_text="the sum over `messaged` of the segments of each one's own rendered message (names and opt-out "
+        "language): exactly what enqueue would hold and a send without failures debits"
+    )
     creditsAvailable = serializers.IntegerField(help_text="the shop's free credits")  # noqa: N815
 
 

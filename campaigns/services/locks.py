@@ -21,7 +21,7 @@ Every writer follows it:
   lifecycle, suspension, one_off).
 - a batch's answer applied, a batch failed, unknown batches settled: `campaign_lock(campaign_id, batch_id)`
   first, then recipients → credits (shop row, held) → counters → batch → campaign (sending/apply, unknown).
-- send-time exclusions: shop, then recipients → counters (sending/exclusions).
+- send-time exclusions and repricing: shop, then recipients → counters (sending/exclusions, repricing).
 - the held-recipient release: shop → campaign → recipients → new batches → counters (sending/held_release).
 - claim and dispatch: batch → recipients, campaign → batches (sending/batch_states, dispatch); no shop.
 - delivery reports (many campaigns and shops per payload): when the payload has failed outcomes (a refund

@@ -23,6 +23,7 @@ from campaigns.services.sending.exclusions import recipients_exclude
 from campaigns.services.sending.held_release import held_recipients_release
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.sending.one_off import campaign_test_send
+from campaigns.services.sending.repricing import recipients_reprice
 from campaigns.services.sending.suspension import shop_suspend
 from campaigns.services.sending.unknown import unknown_batches_resolve
 from campaigns.tests.support.report_helpers import counters, counters_from_rows, report
@@ -164,6 +165,9 @@ def _writer(name: str, settings):
         return lambda: recipients_exclude(campaign=campaign, batch=batch, opted_out=ids[:2], held=[(ids[2], later)])
     if name == "test_send":
         return lambda: _test_send(shop, campaign)
+    if name == "reprice":
+        batch = Batch.objects.get(campaign=campaign, number=0)
+        return lambda: recipients_reprice(campaign=campaign, batch=batch, segments={ids[0]: 3, ids[1]: 0})
     if name == "held_release":
         batch = Batch.objects.get(campaign=campaign, number=0)
         recipients_exclude(campaign=campaign, batch=batch, opted_out=[], held=[(ids[0], timezone.now())])
@@ -191,8 +195,8 @@ def _test_send(shop, campaign) -> None:
         campaign_test_send(shop=shop, campaign_id=campaign.id, phone="+306912345678")
 
 
-WRITERS = ["enqueue", "apply", "fail", "unknown", "exclusions", "held_release", "reports", "cancel", "pause",
-           "resume", "suspend", "test_send"]
+WRITERS = ["enqueue", "apply", "fail", "unknown", "exclusions", "reprice", "held_release", "reports", "cancel",
+           "pause", "resume", "suspend", "test_send"]
 
 
 @pytest.mark.django_db

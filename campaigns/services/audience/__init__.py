@@ -2,5 +2,5 @@
 and inserting it as recipients (`members`), the pre-flight (`preflight`) and its quiet-hours count
 (`quiet_count`). Reads only, except `members.recipients_materialise`, which enqueue runs.
 
-May call: compliance/, `errors`.
+May call: compliance/, billing/ (pricing: what each message costs), `errors`.
 """

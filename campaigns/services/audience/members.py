@@ -1,7 +1,7 @@
 """Who an audience is, in set-based SQL over the shop's contacts: the consenting, not opted-out contacts with
-any of the audience's tags, minus the frequency cap; counted by reason (the pre-flight), grouped by phone
-prefix (its quiet-hours count), streamed, or inserted as a campaign's recipients (enqueue). PostgreSQL is the
-production database; SQLite (the embedded demo) gets an equivalent statement where PostgreSQL's differs. Every
+any of the audience's tags, minus the frequency cap; counted by reason and priced (the pre-flight), grouped by
+phone prefix (its quiet-hours count), streamed, or inserted as a campaign's recipients (enqueue). PostgreSQL is
+the production database; SQLite (the embedded demo) gets an equivalent statement where PostgreSQL's differs. Every
 function runs in the caller's transaction.
 """
 
@@ -9,6 +9,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from django.db import connection
+
+from campaigns.services.billing.moved import Moved, moved_by
 
 
 def _postgres() -> bool:
@@ -53,24 +55,30 @@ def _audience_where(*, shop_id: int, tags: Sequence[str], cap_since: datetime | 
     return f"{where} AND {CONSENTING} AND NOT {capped}", [*params, *cap_params]
 
 
-def audience_breakdown(*, shop_id: int, tags: Sequence[str], cap_since: datetime | None) -> dict[str, int]:
+def audience_breakdown(
+    *, shop_id: int, tags: Sequence[str], cap_since: datetime | None, segments: tuple[str, list] = ("0", [])
+) -> dict[str, int]:
     """The audience's contacts by what becomes of them at enqueue, in one query: `messaged` (what
-    recipients_materialise inserts), and the excluded ones by reason `no_consent`, `opted_out`,
-    `frequency_cap`."""
+    recipients_materialise inserts), the excluded ones by reason `no_consent`, `opted_out`,
+    `frequency_cap`, and `credits`: the sum over the messaged of `segments`, an SQL expression over the
+    contact row and its parameters (billing.pricing.segments_sql; 0 when not given)."""
     where, params = _tags_where(shop_id=shop_id, tags=tags)
     capped, cap_params = _capped(cap_since)
+    expression, expression_params = segments
     sql = f"""
         SELECT
             COALESCE(SUM(CASE WHEN {CONSENTING} AND NOT {capped} THEN 1 ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN NOT sms_consent AND opted_out_at IS NULL THEN 1 ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-            COALESCE(SUM(CASE WHEN {CONSENTING} AND {capped} THEN 1 ELSE 0 END), 0)
+            COALESCE(SUM(CASE WHEN {CONSENTING} AND {capped} THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {CONSENTING} AND NOT {capped} THEN {expression} ELSE 0 END), 0)
         FROM campaigns_contact WHERE {where}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*cap_params, *cap_params, *params])
+        cursor.execute(sql, [*cap_params, *cap_params, *cap_params, *expression_params, *params])
         row = cursor.fetchone()
-    return dict(zip(("messaged", "no_consent", "opted_out", "frequency_cap"), (int(v) for v in row), strict=True))
+    names = ("messaged", "no_consent", "opted_out", "frequency_cap", "credits")
+    return dict(zip(names, (int(v) for v in row), strict=True))
 
 
 def audience_zone_groups(
@@ -108,23 +116,25 @@ def audience_phones_streamed(
 
 
 def recipients_materialise(
-    *, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int, cap_since: datetime | None = None,
-    fresh: bool = False,
-) -> int:
+    *, campaign_id: int, shop_id: int, tags: Sequence[str], batch_size: int, segments: tuple[str, list],
+    cap_since: datetime | None = None, fresh: bool = False,
+) -> Moved:
     """Insert one queued recipient per audience contact, numbered 0, 1, … into batches of `batch_size` (in
-    no particular order: sorting a million rows would cost more than it gives), in one INSERT … SELECT; a
-    phone already in the campaign is skipped. `fresh` (the campaign has no recipient yet, and contacts are
-    unique per shop and phone) drops the conflict check, which costs about a fifth of a million-row insert;
-    the unique constraint still guards it. Returns the rows inserted."""
+    no particular order: sorting a million rows would cost more than it gives), each priced by `segments`
+    (an SQL expression over the contact row and its parameters: billing.pricing.segments_sql), in one
+    INSERT … SELECT; a phone already in the campaign is skipped. `fresh` (the campaign has no recipient
+    yet, and contacts are unique per shop and phone) drops the conflict check, which costs about a fifth of
+    a million-row insert; the unique constraint still guards it. Returns the rows inserted and the sum of
+    their segments."""
     where, params = _audience_where(shop_id=shop_id, tags=tags, cap_since=cap_since)
+    expression, expression_params = segments
     on_conflict = "" if fresh else "ON CONFLICT (campaign_id, phone) DO NOTHING"
     sql = f"""
         INSERT INTO campaigns_campaignrecipient
-            (campaign_id, contact_id, phone, batch_no, status, retry_count, error)
-        SELECT %s, id, phone, (row_number() OVER () - 1) / %s, 'queued', 0, ''
+            (campaign_id, contact_id, phone, batch_no, status, retry_count, error, segments)
+        SELECT %s, id, phone, (row_number() OVER () - 1) / %s, 'queued', 0, '', {expression}
         FROM campaigns_contact WHERE {where}
         {on_conflict}
+        RETURNING segments
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign_id, batch_size, *params])
-        return cursor.rowcount
+    return moved_by(sql, [campaign_id, batch_size, *expression_params, *params])

@@ -15,6 +15,7 @@ from campaigns.models import Campaign, CreditTransaction, Shop
 from campaigns.services.errors import DomainError
 
 Kind = CreditTransaction.Kind
+ENQUEUE_HOLD = "enqueue"  # the note of a campaign's hold at enqueue
 
 
 def _move(
@@ -76,17 +77,24 @@ def credits_debit(*, shop_id: int, amount: int, note: str = "") -> None:
     _move(shop_id=shop_id, kind=Kind.DEBIT, delta=-amount, held_delta=0, note=note)
 
 
-def credits_refund_failed(*, failed_by_campaign: Counter) -> int:
+def credits_refund_failed(*, segments_by_campaign: Counter) -> int:
     """Give back the credits of messages that were debited on acceptance and then reported failed:
-    `failed_by_campaign` maps campaign id → such messages. In the caller's transaction; returns the credits."""
+    `segments_by_campaign` maps campaign id → the segments those messages were debited. In the caller's
+    transaction, shops in id order; returns the credits."""
     refunded = 0
-    campaigns = Campaign.objects.filter(id__in=list(failed_by_campaign)).values_list("id", "shop_id", "segments")
-    for campaign_id, shop_id, segments in sorted(campaigns, key=lambda row: row[1]):
-        amount = failed_by_campaign[campaign_id] * segments
+    campaigns = Campaign.objects.filter(id__in=list(segments_by_campaign)).values_list("id", "shop_id")
+    for campaign_id, shop_id in sorted(campaigns, key=lambda row: row[1]):
+        amount = segments_by_campaign[campaign_id]
         _move(shop_id=shop_id, kind=Kind.REFUND, delta=amount, held_delta=0, campaign_id=campaign_id,
               note="failed after acceptance")
         refunded += amount
     return refunded
+
+
+def campaign_hold_at_enqueue(*, campaign_id: int) -> int:
+    """Credits enqueue held for the campaign: the sum of its recipients' segments then."""
+    rows = CreditTransaction.objects.filter(campaign_id=campaign_id, kind=Kind.HOLD, note=ENQUEUE_HOLD)
+    return rows.aggregate(held=Sum("held_delta"))["held"] or 0
 
 
 def campaign_hold_remaining(*, campaign_id: int) -> int:

@@ -131,16 +131,20 @@ def _apply(collapsed: dict[str, Report]) -> tuple[int, int]:
         _refund_failed(changed)
         unknown = 0
         if len(changed) < len(collapsed):
-            moved = {message_id for _campaign_id, _status, message_id in changed}
+            moved = {message_id for _campaign_id, _status, message_id, _segments in changed}
             unknown = _store_unmatched([r for r in collapsed.values() if r.message_id not in moved])
     return len(changed), unknown
 
 
-def _refund_failed(changed: Sequence[tuple[int, str, str]]) -> None:
-    """Messages moved `sent → failed` were debited when Mitto accepted them: refund them in this transaction."""
-    failed = Counter(campaign_id for campaign_id, status, _message_id in changed if status == "failed")
+def _refund_failed(changed: Sequence[tuple[int, str, str, int]]) -> None:
+    """Messages moved `sent → failed` were debited their segments when Mitto accepted them: refund each one's
+    segments in this transaction."""
+    failed: Counter = Counter()
+    for campaign_id, status, _message_id, segments in changed:
+        if status == "failed":
+            failed[campaign_id] += segments
     if failed:
-        credits_refund_failed(failed_by_campaign=failed)
+        credits_refund_failed(segments_by_campaign=failed)
 
 
 def retry_on_deadlock(work: Callable[[], T], *, attempts: int = DEADLOCK_ATTEMPTS) -> T:

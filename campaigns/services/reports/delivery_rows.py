@@ -27,7 +27,7 @@ _UPDATE_PG = f"""
             error = CASE WHEN v.status = 'failed' THEN v.error ELSE r.error END
         FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) AS v(msgid, status, at, error)
         WHERE r.mitto_message_id = v.msgid AND r.status = 'sent'
-        RETURNING r.campaign_id, r.status, r.mitto_message_id
+        RETURNING r.campaign_id, r.status, r.mitto_message_id, r.segments
     ), moved_per_campaign AS (
         SELECT campaign_id, count(*) FILTER (WHERE status = 'delivered') AS delivered,
                count(*) FILTER (WHERE status = 'failed') AS failed
@@ -37,7 +37,7 @@ _UPDATE_PG = f"""
             source="moved_per_campaign", columns={("sent", "delivered"): "delivered", ("sent", "failed"): "failed"}
         )}
     )
-    SELECT campaign_id, status, mitto_message_id FROM moved
+    SELECT campaign_id, status, mitto_message_id, segments FROM moved
 """
 
 _UPDATE_SQLITE = """
@@ -47,7 +47,7 @@ _UPDATE_SQLITE = """
         error = CASE WHEN v.column2 = 'failed' THEN v.column4 ELSE r.error END
     FROM (VALUES {rows}) AS v
     WHERE r.mitto_message_id = v.column1 AND r.status = 'sent'
-    RETURNING campaign_id, status, mitto_message_id
+    RETURNING campaign_id, status, mitto_message_id, segments
 """
 
 
@@ -67,10 +67,10 @@ def _rows(reports, now: datetime) -> list[tuple[str, str, datetime, str]]:
     return rows
 
 
-def recipients_report(reports: Sequence, *, now: datetime) -> list[tuple[int, str, str]]:
+def recipients_report(reports: Sequence, *, now: datetime) -> list[tuple[int, str, str, int]]:
     """Move every `sent` recipient whose message id has a final report to that outcome (delivered_at or
     error set with it), and its campaign's counters by the same transitions; returns (campaign_id, new
-    status, message id) of the rows that moved."""
+    status, message id, segments) of the rows that moved."""
     if not reports:
         return []
     rows = _rows(reports, now)
@@ -83,16 +83,16 @@ def recipients_report(reports: Sequence, *, now: datetime) -> list[tuple[int, st
     return changed
 
 
-def _move_counters(changed: Sequence[tuple[int, str, str]]) -> None:
+def _move_counters(changed: Sequence[tuple[int, str, str, int]]) -> None:
     """Counters follow the recipients that moved: `sent → status` per campaign, one UPDATE each."""
     per_campaign: dict[int, Counter] = {}
-    for campaign_id, status, _message_id in changed:
+    for campaign_id, status, _message_id, _segments in changed:
         per_campaign.setdefault(campaign_id, Counter())[("sent", status)] += 1
     for campaign_id in sorted(per_campaign):
         metrics_apply_transitions(campaign_id=campaign_id, transitions=per_campaign[campaign_id])
 
 
-def _sqlite_update(rows) -> list[tuple[int, str, str]]:
+def _sqlite_update(rows) -> list[tuple[int, str, str, int]]:
     with connection.cursor() as cursor:
         changed = []
         for start in range(0, len(rows), _SQLITE_CHUNK):

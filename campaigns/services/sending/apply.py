@@ -18,6 +18,7 @@ from django.utils import timezone
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services import locks
 from campaigns.services.billing.ledger import credits_debit_held, credits_release
+from campaigns.services.billing.moved import NONE, Moved, moved_by
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import (
     batch_mark_failed,
@@ -44,11 +45,11 @@ class Answer:
 
 def recipients_set_status(
     *, status: str, ids: Sequence[int], message_ids: Sequence[str | None], errors: Sequence[str], at: datetime
-) -> int:
+) -> Moved:
     """Move the still-queued recipients among `ids` to `status` (sent, delivered or failed), storing each
-    one's message id and error, in one statement. Returns how many actually moved."""
+    one's message id and error, in one statement. Returns the rows that actually moved and their segments."""
     if not ids:
-        return 0
+        return NONE
     sent_at = at if status in ("sent", "delivered") else None
     delivered_at = at if status == "delivered" else None
     if connection.vendor == "postgresql":
@@ -59,41 +60,39 @@ def recipients_set_status(
                 sent_at = COALESCE(%s, r.sent_at), delivered_at = COALESCE(%s, r.delivered_at)
             FROM json_to_recordset(%s::json) AS v(id bigint, msgid text, error text)
             WHERE r.id = v.id AND r.status = 'queued'
+            RETURNING r.segments
         """
         rows = json.dumps([
             {"id": rid, "msgid": msgid, "error": error}
             for rid, msgid, error in zip(ids, message_ids, errors, strict=True)
         ])
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [status, sent_at, delivered_at, rows])
-            return cursor.rowcount
+        return moved_by(sql, [status, sent_at, delivered_at, rows])
     sql = """
         UPDATE campaigns_campaignrecipient
         SET status = %s, mitto_message_id = COALESCE(%s, mitto_message_id), error = %s,
             sent_at = COALESCE(%s, sent_at), delivered_at = COALESCE(%s, delivered_at)
         WHERE id = %s AND status = 'queued'
+        RETURNING segments
     """
-    rows = [
-        (status, msgid, error, sent_at, delivered_at, rid)
-        for rid, msgid, error in zip(ids, message_ids, errors, strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-        return cursor.rowcount
+    moved = NONE
+    for rid, msgid, error in zip(ids, message_ids, errors, strict=True):
+        moved += moved_by(sql, [status, msgid, error, sent_at, delivered_at, rid])
+    return moved
 
 
 def recipients_settle(
-    *, campaign: Campaign, batch_id: int | None, sent: int, failed: int, delivered: int = 0
+    *, campaign: Campaign, batch_id: int | None, sent: Moved = NONE, failed: Moved = NONE, delivered: Moved = NONE
 ) -> None:
     """Credits and counters for recipients that left `queued`: spend the held credits of the sent and
-    delivered ones, release those of the failed ones."""
-    segments = campaign.segments
+    delivered ones (each its own segments), release those of the failed ones."""
     common = {"shop_id": campaign.shop_id, "campaign_id": campaign.id, "batch_id": batch_id}
-    credits_debit_held(amount=(sent + delivered) * segments, **common)
-    credits_release(amount=failed * segments, **common)
+    credits_debit_held(amount=sent.segments + delivered.segments, **common)
+    credits_release(amount=failed.segments, **common)
     metrics_apply_transitions(
         campaign_id=campaign.id,
-        transitions={("queued", "sent"): sent, ("queued", "delivered"): delivered, ("queued", "failed"): failed},
+        transitions={
+            ("queued", "sent"): sent.rows, ("queued", "delivered"): delivered.rows, ("queued", "failed"): failed.rows,
+        },
     )
 
 
@@ -127,11 +126,13 @@ def batch_apply_answer(*, batch: Batch, answer: Answer) -> None:
 
 def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> int:
     """The batch's still-queued recipients `failed` with `error`, their credits released, counters moved."""
-    failed = CampaignRecipient.objects.filter(campaign_id=campaign.id, batch_no=batch.number, status=QUEUED).update(
-        status=CampaignRecipient.Status.FAILED, error=error[:255]
+    failed = moved_by(
+        "UPDATE campaigns_campaignrecipient SET status = %s, error = %s"
+        " WHERE campaign_id = %s AND batch_no = %s AND status = %s RETURNING segments",
+        [CampaignRecipient.Status.FAILED, error[:255], campaign.id, batch.number, QUEUED],
     )
-    recipients_settle(campaign=campaign, batch_id=batch.id, sent=0, failed=failed)
-    return failed
+    recipients_settle(campaign=campaign, batch_id=batch.id, failed=failed)
+    return failed.rows
 
 
 def batch_fail(*, batch: Batch, error: str) -> int:

@@ -12,6 +12,7 @@ import logging
 from django.db import InterfaceError, OperationalError, connection
 
 from campaigns.models import Batch, Campaign
+from campaigns.services.billing.pricing import message_segments
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.compliance.quiet_hours import recipients_to_hold
 from campaigns.services.sending.apply import (
@@ -24,6 +25,7 @@ from campaigns.services.sending.apply import (
 from campaigns.services.sending.batch_states import batch_claim, batches_undispatch
 from campaigns.services.sending.exclusions import recipients_exclude
 from campaigns.services.sending.gateway import provider_request_take, provider_send_bulk, sender_of, traffic_account_of
+from campaigns.services.sending.repricing import recipients_reprice
 from campaigns.services.sending.retry import SendResult, batch_retry_or_fail, limiter_refused
 from campaigns.services.sending.suspension import shop_campaigns_pause
 from campaigns.sms import compile_template
@@ -34,12 +36,13 @@ logger = logging.getLogger(__name__)
 
 
 def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
-    """(id, phone, first_name, last_name, may_message, contact time zone) of the batch's queued recipients,
-    in id order, in one query. `may_message` is the send-time consent check: false when the contact has
-    withdrawn consent or opted out since enqueue, or was deleted (its consent is no longer on record)."""
+    """(id, phone, first_name, last_name, may_message, contact time zone, held segments) of the batch's
+    queued recipients, in id order, in one query. `may_message` is the send-time consent check: false when
+    the contact has withdrawn consent or opted out since enqueue, or was deleted (its consent is no longer
+    on record)."""
     sql = """
         SELECT r.id, r.phone, c.first_name, c.last_name,
-               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE), COALESCE(c.timezone, '')
+               COALESCE(c.sms_consent AND c.opted_out_at IS NULL, FALSE), COALESCE(c.timezone, ''), r.segments
         FROM campaigns_campaignrecipient r
         LEFT JOIN campaigns_contact c ON c.id = r.contact_id
         WHERE r.campaign_id = %s AND r.batch_no = %s AND r.status = 'queued' ORDER BY r.id
@@ -52,7 +55,9 @@ def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
     """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
     `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
-    since enqueue are cancelled (credits released) and those in quiet hours held, and both left out."""
+    since enqueue are cancelled (credits released) and those in quiet hours held, and both left out. Each
+    text is measured: one whose segments differ from those held (names changed since enqueue) is repriced
+    first, and left out when the shop cannot cover it."""
     campaign, shop = batch.campaign, batch.campaign.shop
     template = compile_template(campaign_text(campaign=campaign, shop=shop))
     rows = batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
@@ -61,16 +66,18 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
         campaign=campaign, batch=batch, opted_out=[row[0] for row in rows if not row[4]], held=held
     )
     skipped = {rid for rid, _ in held}
-    rows = [row for row in rows if row[4] and row[0] not in skipped]
+    rendered = [(row, template.render_names(row[2], row[3])) for row in rows if row[4] and row[0] not in skipped]
+    repriced = {row[0]: count for row, text in rendered if (count := message_segments(text)) != row[6]}
+    if repriced:
+        dropped = recipients_reprice(campaign=campaign, batch=batch, segments=repriced)
+        rendered = [(row, text) for row, text in rendered if row[0] not in dropped]
     sender, account = sender_of(campaign), traffic_account_of(shop)
     messages = [
-        OutboundMessage(
-            destination=phone, text=template.render_names(first, last), sender=sender,
-            reference=f"r:{rid}", traffic_account_id=account,
-        )
-        for rid, phone, first, last, _, _ in rows
+        OutboundMessage(destination=row[1], text=text, sender=sender, reference=f"r:{row[0]}",
+                        traffic_account_id=account)
+        for row, text in rendered
     ]
-    return [row[0] for row in rows], messages
+    return [row[0] for row, _ in rendered], messages
 
 
 def _answer(*, ids: list[int], result) -> Answer:

@@ -14,24 +14,24 @@ from django.db import connection, transaction
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services import locks
 from campaigns.services.billing.ledger import credits_release
+from campaigns.services.billing.moved import NONE, Moved, moved_by
 from metrics.services import deltas_for_transitions, metrics_apply
 
 OPTED_OUT = "opted_out"
 HELD = CampaignRecipient.HELD_BATCH_NO
 
 
-def recipients_cancel_queued(*, ids: Sequence[int], error: str) -> int:
-    """Move the still-queued recipients among `ids` to `cancelled` with `error`, in one statement."""
+def recipients_cancel_queued(*, ids: Sequence[int], error: str) -> Moved:
+    """Move the still-queued recipients among `ids` to `cancelled` with `error`, in one statement; the rows
+    moved and their segments."""
     if not ids:
-        return 0
+        return NONE
     marks = ", ".join(["%s"] * len(ids))
     sql = f"""
         UPDATE campaigns_campaignrecipient SET status = 'cancelled', error = %s
-        WHERE id IN ({marks}) AND status = 'queued'
+        WHERE id IN ({marks}) AND status = 'queued' RETURNING segments
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [error, *ids])
-        return cursor.rowcount
+    return moved_by(sql, [error, *ids])
 
 
 def recipients_hold(*, held: list[tuple[int, datetime]]) -> int:
@@ -71,9 +71,9 @@ def recipients_exclude(
         cancelled = recipients_cancel_queued(ids=opted_out, error=OPTED_OUT)
         moved = recipients_hold(held=held)
         credits_release(
-            shop_id=campaign.shop_id, amount=cancelled * campaign.segments, campaign_id=campaign.id,
-            batch_id=batch.id, note=OPTED_OUT,
+            shop_id=campaign.shop_id, amount=cancelled.segments, campaign_id=campaign.id, batch_id=batch.id,
+            note=OPTED_OUT,
         )
-        deltas = deltas_for_transitions({("queued", "cancelled"): cancelled})
+        deltas = deltas_for_transitions({("queued", "cancelled"): cancelled.rows})
         metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": moved})
-    return cancelled, moved
+    return cancelled.rows, moved

@@ -11,6 +11,7 @@ from django.utils import timezone
 from campaigns.models import Batch, Campaign, CampaignRecipient, Shop
 from campaigns.selectors import campaign_of_shop
 from campaigns.services.billing.ledger import campaign_hold_release_remaining, credits_release
+from campaigns.services.billing.moved import moved_by
 from campaigns.services.errors import DomainError
 from campaigns.services.locks import shop_lock
 from campaigns.services.sending import dispatch
@@ -21,6 +22,9 @@ from metrics.services import deltas_for_transitions, metrics_apply
 logger = logging.getLogger(__name__)
 
 ACTIVE = (Campaign.Status.SENDING, Campaign.Status.PAUSED)
+_CANCEL_QUEUED = (
+    "UPDATE campaigns_campaignrecipient SET status = 'cancelled' WHERE campaign_id = %s AND status = 'queued'"
+)
 
 
 def campaign_complete_if_done(*, campaign_id: int) -> bool:
@@ -61,21 +65,18 @@ def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
         if campaign.status not in (*Campaign.EDITABLE, *ACTIVE):
             raise _refuse(campaign, "cancelled")
         batches_cancel_queued(campaign_id=campaign.id)
-        queued = CampaignRecipient.objects.filter(campaign_id=campaign.id, status=CampaignRecipient.Status.QUEUED)
-        held = queued.filter(batch_no=CampaignRecipient.HELD_BATCH_NO).update(
-            status=CampaignRecipient.Status.CANCELLED
+        held = moved_by(_CANCEL_QUEUED + " AND batch_no = %s RETURNING segments",
+                        [campaign.id, CampaignRecipient.HELD_BATCH_NO])
+        cancelled = held + moved_by(
+            _CANCEL_QUEUED + " AND batch_no IN (SELECT number FROM campaigns_batch WHERE campaign_id = %s"
+            " AND status = 'cancelled') RETURNING segments", [campaign.id, campaign.id],
         )
-        cancelled = held + queued.filter(
-            batch_no__in=Batch.objects.filter(campaign_id=campaign.id, status=Batch.Status.CANCELLED).values("number"),
-        ).update(status=CampaignRecipient.Status.CANCELLED)
-        credits_release(
-            shop_id=shop.id, amount=cancelled * campaign.segments, campaign_id=campaign.id, note="cancelled"
-        )
-        deltas = deltas_for_transitions({("queued", "cancelled"): cancelled})
-        metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": -held})
+        credits_release(shop_id=shop.id, amount=cancelled.segments, campaign_id=campaign.id, note="cancelled")
+        deltas = deltas_for_transitions({("queued", "cancelled"): cancelled.rows})
+        metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": -held.rows})
         campaign.status, campaign.finished_at = Campaign.Status.CANCELLED, timezone.now()
         campaign.save(update_fields=["status", "finished_at", "updated_at"])
-    logger.info("campaign %s cancelled: %s recipients not sent", campaign.id, cancelled)
+    logger.info("campaign %s cancelled: %s recipients not sent", campaign.id, cancelled.rows)
     return campaign
 
 

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import Batch, CampaignRecipient
+from campaigns.services.billing.moved import NONE
 from campaigns.services.locks import campaign_lock
 from campaigns.services.sending.apply import recipients_fail_queued, recipients_set_status, recipients_settle
 from campaigns.services.sending.lifecycle import campaign_complete_if_done
@@ -68,11 +69,11 @@ def _resolve(batch: Batch) -> int:
             for status, rows in groups.items()
         }
         recipients_settle(
-            campaign=batch.campaign, batch_id=batch.id, sent=moved.get("sent", 0),
-            delivered=moved.get("delivered", 0), failed=moved.get("failed", 0),
+            campaign=batch.campaign, batch_id=batch.id, sent=moved.get("sent", NONE),
+            delivered=moved.get("delivered", NONE), failed=moved.get("failed", NONE),
         )
         UnmatchedReport.objects.filter(id__in=used).delete()
-    return sum(moved.values())
+    return sum(step.rows for step in moved.values())
 
 
 def _give_up(batch: Batch) -> int:

@@ -1,5 +1,6 @@
 // Shows the encoding and segment count under the campaign body while it is typed (measured by the server with
-// the shop's opt-out language, as charged; a superuser's chosen shop or the opened campaign name the shop).
+// the shop's opt-out language, each name counted as 10 characters: the body's quoted size, while each message
+// is charged its own rendered text; a superuser's chosen shop or the opened campaign name the shop).
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -18,7 +19,7 @@
       fetch(base + "measure/?" + query, {credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (d) {
-          if (d) { note.textContent = d.error ? d.error : d.encoding + " · " + d.segments + " segment(s)"; }
+          if (d) { note.textContent = d.error ? d.error : d.encoding + " · " + d.segments + " segment(s) quoted (names as 10 characters)"; }
         });
     }
     body.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(measure, 300); });

@@ -134,7 +134,7 @@ def test_detail_shows_preview_encoding_segments_and_estimated_cost():
     campaign = sending_campaign(shop, body="Γειά {{ first_name }} " + "x" * 70)
     page = merchant_client(shop).get(change("campaign", campaign.id)).content.decode()
     assert "Γειά Alex" in page and "UCS-2" in page
-    assert "8 credits (4 eligible contacts now × 2 segment(s))" in page
+    assert "8 credits (4 eligible contacts now, each message its own segments)" in page
 
 
 def _form(campaign, **fields):

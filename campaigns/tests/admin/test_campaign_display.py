@@ -1,5 +1,6 @@
-"""The campaign admin's pre-flight (the API's numbers, refusals shown as messages) and segments quoted as
-charged: the preview, the typed-body counter, the pre-flight and enqueue all measure `campaign_text`."""
+"""The campaign admin's pre-flight (the API's numbers, refusals shown as messages), the body's quoted size (the
+preview, the typed-body counter and the pre-flight all measure `campaign_text`) and the exact credits (each
+recipient's own message)."""
 
 import re
 from datetime import timedelta
@@ -89,3 +90,20 @@ def test_a_superusers_typed_body_is_measured_with_the_chosen_or_opened_campaigns
     assert client.get(measure, {"body": body, "shop": shop.id}).json()["segments"] == 2
     assert client.get(measure, {"body": body, "campaign": campaign.id}).json()["segments"] == 2
     assert client.get(measure, {"body": body}).json()["segments"] == 1
+
+
+def test_the_admin_shows_the_exact_credits_of_each_recipients_own_message_before_and_after_enqueue(no_dispatch):
+    shop = funded_shop(100, append_opt_out=False)
+    add_contacts(shop, 2)  # F0, F1: one segment each
+    Contact.objects.create(shop=shop, phone="+306919999999", first_name="Αλέξανδρος", last_name="Παπαδόπουλος",
+                           sms_consent=True)
+    body = "Hi {{ first_name }} {{ last_name }}, our spring sale starts today: 20% off everything."
+    campaign = sending_campaign(shop, body=body)
+    client = merchant_client(shop)
+
+    before = client.get(change("campaign", campaign.id)).content.decode()
+    assert preflight_shown(before)["creditsNeeded"] == 4  # 1 + 1 + 2 (UCS-2, over 70 units)
+    assert "4 credits (3 eligible contacts now, each message its own segments)" in before
+    assert api_for(shop).post(f"/api/v1/campaigns/{campaign.id}/enqueue").status_code == 202
+    after = client.get(change("campaign", campaign.id)).content.decode()
+    assert "4 credits held at enqueue (3 recipients, each message its own segments)" in after

@@ -14,10 +14,12 @@ from metrics.services import metrics_apply_transitions, metrics_create
 
 
 def campaign_with_recipients(n: int, **campaign_fields) -> Campaign:
-    """A sending campaign with `n` queued recipients and its counters."""
+    """A sending campaign with `n` queued recipients (each of the campaign's segments) and its counters."""
     campaign = CampaignFactory(status=Campaign.Status.SENDING, **campaign_fields)
     CampaignRecipient.objects.bulk_create(
-        CampaignRecipient(campaign=campaign, phone=f"+3069{campaign.id:03d}{i:05d}", batch_no=i // 100)
+        CampaignRecipient(
+            campaign=campaign, phone=f"+3069{campaign.id:03d}{i:05d}", batch_no=i // 100, segments=campaign.segments
+        )
         for i in range(n)
     )
     metrics_create(campaign_id=campaign.id, total=n)

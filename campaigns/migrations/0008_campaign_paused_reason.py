@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_shopify_install_and_webhook'),
+        ('campaigns', '0007_recipient_segments'),
     ]
 
     operations = [
