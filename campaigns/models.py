@@ -21,6 +21,10 @@ class Shop(models.Model):
     quiet_hours_end = models.TimeField(default=time(21, 0))
     frequency_cap_hours = models.PositiveIntegerField(null=True, blank=True)
     help_text = models.CharField(max_length=320, blank=True)
+    stop_confirmation_text = models.CharField(
+        max_length=160, blank=True, default="", db_default="",
+        help_text="The one SMS answering an opt-out; blank: a default naming the shop and how to come back (START).",
+    )
     opt_out_text = models.CharField(max_length=100, blank=True)
     append_opt_out = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -33,6 +37,22 @@ class Shop(models.Model):
 
     def __str__(self):
         return self.domain
+
+
+class ShopSender(models.Model):
+    """A sender id a shop may send from, registered by ops once they verified the shop owns it (`shop_sender`).
+    Replies to a sender concern only the shops that registered it. One shop per sender unless ops register
+    it to several explicitly (`--shared`); such a sender follows the shared fallback sender's rules."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="senders")
+    sender = models.CharField(max_length=16, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "sender"], name="shop_sender_unique")]
+
+    def __str__(self):
+        return f"{self.sender} ({self.shop})"
 
 
 class ApiKey(models.Model):
@@ -62,6 +82,11 @@ class Contact(models.Model):
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_source = models.CharField(max_length=32, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # The last opt-out by a reply (STOP) and the sender it was sent to: only a START, or a consent record of
+    # the consumer's dated after it, gives consent back (services/contacts/consent.py). A database default, so
+    # set-based INSERTs that name only the older columns (bench, tests) keep working.
+    reply_opted_out_at = models.DateTimeField(null=True, blank=True)
+    reply_opted_out_sender = models.CharField(max_length=20, blank=True, default="", db_default="")
     timezone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -221,7 +246,8 @@ class CreditTransaction(models.Model):
     always equal the sums of these columns.
 
     topup: (+n, 0); hold: (-n, +n); release: (+n, -n); debit of held credits: (0, -n); direct debit: (-n, 0);
-    refund of a message the provider accepted and then reported failed: (+n, 0).
+    refund of a message the provider accepted and then reported failed: (+n, 0); purchase of a credit pack
+    bought in Shopify: (+n, 0), referencing its CreditPurchase (at most one row per purchase).
     """
 
     class Kind(models.TextChoices):
@@ -230,6 +256,7 @@ class CreditTransaction(models.Model):
         RELEASE = "release"
         DEBIT = "debit"
         REFUND = "refund"
+        PURCHASE = "purchase"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="credit_transactions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -237,11 +264,48 @@ class CreditTransaction(models.Model):
     held_delta = models.BigIntegerField(default=0)
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    purchase = models.ForeignKey(
+        "CreditPurchase", on_delete=models.RESTRICT, null=True, blank=True, related_name="credit_transactions"
+    )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["shop", "created_at"], name="credit_shop_created")]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase"], condition=Q(purchase__isnull=False),
+                                    name="credit_once_per_purchase"),
+        ]
+
+
+class CreditPurchase(models.Model):
+    """A credit pack bought inside Shopify (an `appPurchaseOneTime`). Created `pending` together with Shopify's
+    purchase; becomes `active` (and is credited, once) only when the Admin API reads it ACTIVE, or `declined` /
+    `expired` with nothing credited."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACTIVE = "active"
+        DECLINED = "declined"
+        EXPIRED = "expired"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="credit_purchases")
+    credits = models.BigIntegerField()
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    test = models.BooleanField(default=False)
+    shopify_id = models.CharField(max_length=100, null=True, blank=True)
+    confirmation_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "-id"], name="purchase_shop_newest")]
+        constraints = [models.UniqueConstraint(fields=["shop", "shopify_id"], name="purchase_unique_shop_shopify_id")]
+
+    def __str__(self):
+        return f"{self.credits} credits ({self.status})"
 
 
 class ShopMembership(models.Model):

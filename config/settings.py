@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.credit_packs import parse_credit_packs, parse_currency
 from config.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,11 @@ MITTO_TRAFFIC_ACCOUNT_ID = _read("MITTO_TRAFFIC_ACCOUNT_ID", env.str, "")
 MITTO_SENDER = _read("MITTO_SENDER", env.str, "")
 MITTO_TIMEOUT_S = _positive("MITTO_TIMEOUT_S", _read("MITTO_TIMEOUT_S", env.float, 10.0))
 MITTO_WEBHOOK_SECRET = _read("MITTO_WEBHOOK_SECRET", env.str, "")
+# The one answer to HELP on the shared fallback sender (and on a sender several shops registered).
+PLATFORM_HELP_TEXT = _read(
+    "PLATFORM_HELP_TEXT", env.str,
+    "Shop SMS: marketing texts from the shops you subscribed to. Msg & data rates may apply. Reply STOP to opt out.",
+)
 
 SMS_BATCH_SIZE = _positive("SMS_BATCH_SIZE", _read("SMS_BATCH_SIZE", env.int, 5000), maximum=5000)
 RATE_LIMIT_TRAFFIC_ACCOUNT_MAX = _positive(
@@ -249,6 +255,9 @@ SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_R
 BEAT_INTERVAL_SCALE = _positive("BEAT_INTERVAL_SCALE", _read("BEAT_INTERVAL_SCALE", env.float, 1.0), maximum=100)
 ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")
 PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
+# Retention: beat removes the recipients and batches of campaigns finished this many days ago (and message logs
+# and unmatched reports as old); counters, the ledger and consent history stay (campaigns.services.sending.retention).
+RETENTION_DAYS = _positive("RETENTION_DAYS", _read("RETENTION_DAYS", env.int, 180))
 # Test sends per shop (API and admin together): each is an SMS the shop pays and one provider request.
 TEST_SEND_THROTTLE_RATE = _read("TEST_SEND_THROTTLE_RATE", env.str, "10/min")
 
@@ -286,3 +295,16 @@ for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))
             "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
             "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
         )
+
+# Credit packs merchants buy inside Shopify (config.credit_packs): `credits:price,…` in CREDIT_CURRENCY. Purchases
+# are Shopify test charges on development stores, and on every store when SHOPIFY_TEST_CHARGES is true.
+def _parsed(name, parse, default):
+    try:
+        return parse(_read(name, env.str, default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} has an invalid value: {exc}") from exc
+
+
+CREDIT_PACKS = _parsed("CREDIT_PACKS", parse_credit_packs, "1000:12.00,5000:55.00,20000:200.00")
+CREDIT_CURRENCY = _parsed("CREDIT_CURRENCY", parse_currency, "USD")
+SHOPIFY_TEST_CHARGES = _read("SHOPIFY_TEST_CHARGES", env.bool, False)

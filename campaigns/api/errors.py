@@ -18,11 +18,15 @@ REASON_STATUS = {
     "opted_out": status.HTTP_409_CONFLICT,
     "no_recipients": status.HTTP_400_BAD_REQUEST,
     "invalid_body": status.HTTP_400_BAD_REQUEST,
+    "invalid_sender": status.HTTP_400_BAD_REQUEST,
     "invalid_request": status.HTTP_400_BAD_REQUEST,
     "shop_inactive": status.HTTP_403_FORBIDDEN,
     "insufficient_credits": status.HTTP_402_PAYMENT_REQUIRED,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
     "provider_error": status.HTTP_502_BAD_GATEWAY,
+    "invalid_pack": status.HTTP_400_BAD_REQUEST,
+    "not_installed": status.HTTP_409_CONFLICT,
+    "shopify_error": status.HTTP_502_BAD_GATEWAY,
 }
 
 _DRF_REASONS = {

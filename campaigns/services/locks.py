@@ -30,6 +30,10 @@ Every writer follows it:
   UPDATE (its batch's answer committed in between) makes its shop's refund lock come last; PostgreSQL then
   may break a rare deadlock, and the payload's transaction is retried (`retry_on_deadlock`), never answered
   as an error.
+- retention: a finished campaign's recipients, then its batches, each chunk its own transaction touching one
+  level (sending/retention).
+- a credit purchase is settled under the shop's lock alone (purchases/settle.py: the shop, then the
+  purchase's conditional UPDATE and its ledger row); it takes no level below.
 """
 
 from collections.abc import Iterable

@@ -4,8 +4,9 @@ its answer applied (`apply`) → counters moved (metrics). Every Batch transitio
 the retry policy is `retry`. Around it: send-time exclusions (`exclusions`: opted out since enqueue, quiet
 hours) and their release (`held_release`), unknown outcomes (`unknown`), beat's starts and recovery
 (`scheduling`), completion, cancel, pause and resume (`lifecycle`), a shop's suspension and its lifting
-(`suspension`, which a Shopify `app/uninstalled` handler calls too), test sends (`one_off`), and the counters'
-reconciliation against the rows (`reconcile`).
+(`suspension`, which a Shopify `app/uninstalled` handler calls too), test sends (`one_off`), the counters'
+reconciliation against the rows (`reconcile`), and removing finished campaigns' rows after RETENTION_DAYS
+(`retention`).
 
-May call: compliance/, billing/, audience/, `locks`, `publish`, metrics, messaging.
+May call: compliance/, billing/, audience/, `locks`, `publish`, `senders` (ownership checks), metrics, messaging.
 """
