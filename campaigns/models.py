@@ -124,6 +124,10 @@ class Campaign(models.Model):
         CANCELLED = "cancelled"
         FAILED = "failed"
 
+    class PausedReason(models.TextChoices):
+        MERCHANT = "merchant"
+        SHOP_INACTIVE = "shop_inactive"
+
     EDITABLE = (Status.DRAFT, Status.SCHEDULED)
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="campaigns")
@@ -132,6 +136,8 @@ class Campaign(models.Model):
     sender = models.CharField(max_length=16, blank=True)
     audience = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Why a `paused` campaign is paused (empty otherwise): the merchant paused it, or its shop was suspended.
+    paused_reason = models.CharField(max_length=16, choices=PausedReason.choices, blank=True, default="")
     scheduled_at = models.DateTimeField(null=True, blank=True)
     encoding = models.CharField(max_length=8, default="GSM-7")
     segments = models.PositiveSmallIntegerField(default=1)

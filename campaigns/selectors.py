@@ -49,7 +49,7 @@ def campaign_status(*, shop_id: int, campaign_id: int) -> dict | None:
     answer with it."""
     row = (
         Campaign.objects.filter(id=campaign_id, shop_id=shop_id)
-        .values("id", "name", "status", "link_stats__clicks", *(f"metrics__{name}" for name in COUNTERS))
+        .values("id", "name", "status", "paused_reason", "link_stats__clicks", *(f"metrics__{name}" for name in COUNTERS))
         .first()
     )
     if row is None:
@@ -64,8 +64,9 @@ def campaign_status_loaded(campaign: Campaign) -> dict:
     select_related), so no query is made per row."""
     metrics = getattr(campaign, "metrics", None)
     counters = {name: getattr(metrics, name) for name in COUNTERS} if metrics else None
-    payload = status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
-                             counters=counters)
+    fields = {"id": campaign.id, "name": campaign.name, "status": campaign.status,
+              "paused_reason": campaign.paused_reason}
+    payload = status_payload(campaign=fields, counters=counters)
     stats = getattr(campaign, "link_stats", None)
     payload["campaign"]["clicks"] = stats.clicks if stats else 0
     return payload

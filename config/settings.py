@@ -258,6 +258,8 @@ PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 # Retention: beat removes the recipients and batches of campaigns finished this many days ago (and message logs
 # and unmatched reports as old); counters, the ledger and consent history stay (campaigns.services.sending.retention).
 RETENTION_DAYS = _positive("RETENTION_DAYS", _read("RETENTION_DAYS", env.int, 180))
+# Test sends per shop (API and admin together): each is an SMS the shop pays and one provider request.
+TEST_SEND_THROTTLE_RATE = _read("TEST_SEND_THROTTLE_RATE", env.str, "10/min")
 
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).

@@ -28,6 +28,7 @@ from campaigns.services.sending.exclusions import recipients_exclude
 from campaigns.services.sending.gateway import provider_request_take, provider_send_bulk, sender_of, traffic_account_of
 from campaigns.services.sending.repricing import recipients_reprice
 from campaigns.services.sending.retry import SendResult, batch_retry_or_fail, limiter_refused
+from campaigns.services.sending.suspension import shop_campaigns_pause
 from campaigns.sms import compile_template
 from config.observability.context import bind as bind_log_context
 from messaging.client import OutboundMessage
@@ -136,12 +137,16 @@ def _apply_surviving_a_dropped_connection(*, batch: Batch, answer: Answer) -> No
 def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
     """Send one batch if it is still queued and its campaign still sending: take a token from both rate
     limits (the shop's and the traffic account's), render its messages, claim it, make the bulk request
-    and apply the answer. A paused campaign's batch is put back undispatched for resume."""
+    and apply the answer. A paused campaign's batch is put back undispatched for resume; so is the batch of
+    a suspended shop, whose sending campaigns the task pauses (`shop_inactive`) without calling the provider."""
     batch = Batch.objects.select_related("campaign__shop").filter(id=batch_id).first()
     if batch is None or batch.status != Batch.Status.QUEUED:
         return SendResult("skipped")
     campaign = batch.campaign
     bind_log_context(shop_id=campaign.shop_id, campaign_id=campaign.id, batch_id=batch.id)  # until the task ends
+    if not campaign.shop.is_active and campaign.status == Campaign.Status.SENDING:
+        shop_campaigns_pause(shop_id=campaign.shop_id)
+        campaign.status = Campaign.Status.PAUSED
     if campaign.status == Campaign.Status.PAUSED:
         batches_undispatch(batch_ids=[batch.id])
         return SendResult("paused")

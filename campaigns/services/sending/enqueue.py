@@ -2,7 +2,7 @@
 text), batches, counters and the exact credit hold, all in one transaction; its first batches go to the broker
 after commit.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (shop → campaign; the recipients and batches it inserts are new rows).
 """
 
 from dataclasses import dataclass
