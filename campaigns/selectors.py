@@ -49,7 +49,9 @@ def campaign_status(*, shop_id: int, campaign_id: int) -> dict | None:
     answer with it."""
     row = (
         Campaign.objects.filter(id=campaign_id, shop_id=shop_id)
-        .values("id", "name", "status", "paused_reason", "link_stats__clicks", *(f"metrics__{name}" for name in COUNTERS))
+        .values(
+            "id", "name", "status", "paused_reason", "link_stats__clicks", *(f"metrics__{name}" for name in COUNTERS)
+        )
         .first()
     )
     if row is None:
