@@ -135,10 +135,11 @@ def _apply_surviving_a_dropped_connection(*, batch: Batch, answer: Answer) -> No
 
 
 def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
-    """Send one batch if it is still queued and its campaign still sending: take a token from both rate
-    limits (the shop's and the traffic account's), render its messages, claim it, make the bulk request
-    and apply the answer. A paused campaign's batch is put back undispatched for resume; so is the batch of
-    a suspended shop, whose sending campaigns the task pauses (`shop_inactive`) without calling the provider."""
+    """Send one batch if it is still queued and its campaign still sending: render its messages, take a token
+    from both rate limits (the shop's and the traffic account's), claim it, make the bulk request and apply
+    the answer (a batch left with nothing to send takes no token). A paused campaign's batch is put back
+    undispatched for resume; so is the batch of a suspended shop, whose sending campaigns the task pauses
+    (`shop_inactive`) without calling the provider."""
     batch = Batch.objects.select_related("campaign__shop").filter(id=batch_id).first()
     if batch is None or batch.status != Batch.Status.QUEUED:
         return SendResult("skipped")
@@ -152,13 +153,15 @@ def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
         return SendResult("paused")
     if campaign.status != Campaign.Status.SENDING:
         return SendResult("skipped")
-    decision = provider_request_take(shop=campaign.shop)
-    if not decision.allowed:
-        return limiter_refused(batch=batch, waits=limiter_waits, decision=decision)
     ids, messages = _messages(batch=batch)
     if not ids:
         batch_finish_empty(batch=batch)
         return SendResult("submitted")
+    # The token is taken once the messages are rendered, right before the claim and the request: the limiter
+    # stamps the grant, Mitto the arrival, and the closer the two, the more the limits hold as Mitto counts.
+    decision = provider_request_take(shop=campaign.shop)
+    if not decision.allowed:
+        return limiter_refused(batch=batch, waits=limiter_waits, decision=decision)
     if not batch_claim(batch=batch):
         return SendResult("skipped")
     return _submit(batch=batch, ids=ids, messages=messages)
