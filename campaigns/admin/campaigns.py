@@ -14,7 +14,7 @@ from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign, Shop
-from campaigns.services.campaigns import campaign_create, campaign_update
+from campaigns.services.campaigns import campaign_create, campaign_fields_check, campaign_update
 from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
 
@@ -27,8 +27,22 @@ def body_within_limit(body: str) -> str:
     return body
 
 
+def service_data(form: forms.ModelForm) -> dict:
+    """The fields the services get: every edited field of a new campaign, only the changed ones of an edit."""
+    adding = form.instance.pk is None
+    data = {name: form.cleaned_data[name] for name in EDITED_FIELDS
+            if name in form.cleaned_data and (adding or name in form.changed_data)}
+    if "audience" in data and not data["audience"]:
+        data["audience"] = None
+    return data
+
+
 class CampaignForm(forms.ModelForm):
-    """The campaign's fields; the body limited as in the API (the services check the rest)."""
+    """The campaign's fields, checked by the same service check as a save (`campaign_fields_check`), so a
+    refusal is a form error naming the field and everything typed stays on the page. `merchant_shop_id` is
+    set per request (`CampaignAdmin.get_form`)."""
+
+    merchant_shop_id = None
 
     class Meta:
         model = Campaign
@@ -38,6 +52,26 @@ class CampaignForm(forms.ModelForm):
 
     def clean_body(self):
         return body_within_limit(self.cleaned_data["body"])
+
+    def clean(self):
+        cleaned = super().clean()
+        shop = self.shop()
+        if shop is None or self.errors:
+            return cleaned
+        try:
+            campaign_fields_check(shop=shop, data=service_data(self))
+        except DomainError as exc:
+            self.add_error("body", exc.detail)
+        except ValidationError as exc:
+            for name, texts in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, texts)
+        return cleaned
+
+    def shop(self) -> Shop | None:
+        """The shop the campaign belongs to: the merchant's, else the one chosen, else the edited one's."""
+        if self.merchant_shop_id:
+            return Shop.objects.filter(id=self.merchant_shop_id).first()
+        return self.cleaned_data.get("shop") or (self.instance.shop if self.instance.shop_id else None)
 
 
 @admin.register(Campaign)
@@ -56,6 +90,10 @@ class CampaignAdmin(ShopScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metrics", "shop")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"merchant_shop_id": merchant_shop_id(request)})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A campaign past draft/scheduled is shown without save buttons: its fields are read-only."""
@@ -100,16 +138,13 @@ class CampaignAdmin(ShopScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         """Create or change through the campaign services; a refusal is shown and nothing is saved."""
-        data = {name: form.cleaned_data[name] for name in EDITED_FIELDS if name in form.changed_data or not change}
-        if "audience" in data and not data["audience"]:
-            data["audience"] = None
+        data = service_data(form)
         if change:
-            ok = run_service(request, "Save", lambda: campaign_update(campaign=obj, data=data), "saved.")
+            ok = run_service(request, "Save", lambda: campaign_update(campaign=obj, data=data), None)
         else:
             shop = self.shop_for(request, obj)
             created = []
-            ok = run_service(request, "Create", lambda: created.append(campaign_create(shop=shop, data=data)),
-                             "created.")
+            ok = run_service(request, "Create", lambda: created.append(campaign_create(shop=shop, data=data)), None)
             if ok:
                 obj.pk, obj._state.adding = created[0].pk, False
         if ok:

@@ -155,10 +155,8 @@ def test_scheduling_through_the_form_uses_campaign_update():
 def test_a_refused_change_shows_the_reason_and_saves_nothing():
     shop = funded_shop(100)
     campaign = sending_campaign(shop, body="Hi")
-    response = merchant_client(shop).post(change("campaign", campaign.id), _form(campaign, body="Hi {{ coupon }}"),
-                                          follow=True)
-    shown = texts(response)
-    assert any("invalid_body" in t for t in shown) and not any("successfully" in t for t in shown)
+    response = merchant_client(shop).post(change("campaign", campaign.id), _form(campaign, body="Hi {{ coupon }}"))
+    assert response.status_code == 200 and "coupon" in " ".join(response.context["adminform"].form.errors["body"])
     campaign.refresh_from_db()
     assert campaign.body == "Hi"
 
