@@ -23,6 +23,9 @@ class Shop(models.Model):
     help_text = models.CharField(max_length=320, blank=True)
     opt_out_text = models.CharField(max_length=100, blank=True)
     append_opt_out = models.BooleanField(default=False)
+    timezone = models.CharField(max_length=64, default="UTC",
+                                help_text="The shop's time zone (IANA name, e.g. America/New_York): the console "
+                                          "shows and takes times in it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

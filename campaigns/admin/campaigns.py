@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from campaigns.admin import campaign_display as display
 from campaigns.admin.campaign_actions import ACTIONS
+from campaigns.admin.campaign_send import schedule_view, send_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.fields import MAX_BODY_LENGTH
@@ -164,8 +165,12 @@ class CampaignAdmin(ShopScopedAdmin):
 
     def get_urls(self):
         status, measure = self.admin_site.admin_view(self.status_view), self.admin_site.admin_view(self.measure_view)
+        send = self.admin_site.admin_view(lambda request, campaign_id: send_view(self, request, campaign_id))
+        schedule = self.admin_site.admin_view(lambda request, campaign_id: schedule_view(self, request, campaign_id))
         return [
             path("<int:campaign_id>/status/", status, name="campaigns_campaign_status"),
+            path("<int:campaign_id>/send/", send, name="campaigns_campaign_send"),
+            path("<int:campaign_id>/schedule/", schedule, name="campaigns_campaign_schedule"),
             path("measure/", measure, name="campaigns_campaign_measure"),
             *super().get_urls(),
         ]

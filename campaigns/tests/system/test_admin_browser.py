@@ -64,14 +64,16 @@ def test_merchant_imports_creates_and_sends_a_campaign_in_the_browser(browser_pa
     page.click("input[name=_save]")
     page.screenshot(path=str(SCREENSHOTS / "2-created.png"), full_page=True)
 
-    page.check("input[name=_selected_action]")
-    page.select_option("select[name=action]", "send_now")
-    page.click("button[name=index]")
+    page.click("#result_list a:has-text('Spring sale')")
+    page.click("a.sms-send-now")
+    page.wait_for_selector(".sms-confirm")
+    assert page.inner_text("[data-confirm=credits]").startswith("2 credits")
+    assert page.inner_text("[data-confirm=text]").startswith("Hi Anna, 20% off today")
+    page.screenshot(path=str(SCREENSHOTS / "3-confirm.png"), full_page=True)
+    page.click("input[name=_confirm]")
+    page.wait_for_selector("#sms-counters")
     page.wait_for_function("(document.querySelector('.sms-percent')?.textContent || '').startsWith('100')",
                            timeout=30_000)
-    page.screenshot(path=str(SCREENSHOTS / "3-progress.png"), full_page=True)
-    page.click("#result_list a:has-text('Spring sale')")
-    page.wait_for_selector("#sms-counters")
     assert page.inner_text("#sms-counters [data-counter=total]") == "2"
     assert page.inner_text("#sms-counters [data-counter=queued]") == "0"
     page.wait_for_load_state("networkidle")
