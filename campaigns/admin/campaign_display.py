@@ -1,13 +1,16 @@
 """What the campaign pages show: the progress bar, the counters, the message preview, the pre-flight and the cost."""
 
 from dataclasses import asdict
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_status, campaign_status_loaded
 from campaigns.services.audience.preflight import Preflight, campaign_preflight
 from campaigns.services.billing.ledger import campaign_hold_at_enqueue
+from campaigns.services.billing.ledger_summary import campaign_credits
 from campaigns.services.compliance.message import campaign_size, campaign_text
 from campaigns.services.errors import DomainError
 from campaigns.sms import compile_template, measure
@@ -26,32 +29,98 @@ def _share(part: int, total: int) -> float:
     return round(100 * part / total, 1) if total else 0.0
 
 
+ACTIVE = (Campaign.Status.SENDING, Campaign.Status.SCHEDULED, Campaign.Status.PAUSED)
+REPORTS_AWAITED = timedelta(hours=48)  # delivery reports still arrive this long after the last message went
+COUNTER_LABELS = {
+    "total": "Recipients", "queued": "Waiting to send", "success": "Handed to the carrier",
+    "delivered": "Delivered", "processed": "Done (sent, failed or cancelled)", "failed": "Failed",
+    "cancelled": "Cancelled, not sent", "held": "Waiting for their sending window",
+}
+
+
+def _campaign_counts(counters: dict) -> dict:
+    c, m = counters["campaign"], counters["metrics"]
+    return {"total": c["total"], "delivered": c["delivered"], "failed": c["failed"], "queued": m["queued"],
+            "cancelled": m["cancelled"], "held": m["held"], "awaiting": max(c["sent"] - c["delivered"], 0),
+            "processed": c["processed"], "status": c["status"]}
+
+
+def percent_text(counters: dict) -> str:
+    """What the bar's label says: how far sending got, or for a cancelled campaign how much went before."""
+    n = _campaign_counts(counters)
+    if n["status"] == Campaign.Status.CANCELLED:
+        return f"Cancelled: {n['processed'] - n['cancelled']} of {n['total']} sent"
+    return f"{_share(n['processed'], n['total'])}%"
+
+
+def results_text(counters: dict) -> str:
+    """The results in a merchant's words: delivered (and its share), awaiting a report, failed, not sent."""
+    n = _campaign_counts(counters)
+    if not n["total"]:
+        return "Not sent yet."
+    parts = [f"Delivered to {n['delivered']} of {n['total']} ({_share(n['delivered'], n['total'])}%)"]
+    for key, words in (("awaiting", "sent, awaiting the carrier's delivery report"), ("failed", "failed"),
+                       ("held", "waiting for their sending window"), ("queued", "not sent yet"),
+                       ("cancelled", "cancelled before sending")):
+        if n[key]:
+            parts.append(f"{n[key]} {words}")
+    return " · ".join(parts) + "."
+
+
+def state_text(campaign: Campaign) -> str:
+    """The campaign's state in words, with its finish or schedule time."""
+    label = campaign.get_status_display()
+    moment = campaign.finished_at if campaign.status not in ACTIVE else (
+        campaign.scheduled_at if campaign.status == Campaign.Status.SCHEDULED else None)
+    if moment is None:
+        return label
+    word = "for" if campaign.status == Campaign.Status.SCHEDULED else "· finished"
+    return f"{label} {word} {timezone.localtime(moment).strftime('%d %b %Y %H:%M')}"
+
+
+def keeps_refreshing(campaign: Campaign, counters: dict) -> bool:
+    """Whether the page should keep asking: while sending, scheduled or paused, and after the end while sent
+    messages still await their delivery report (for REPORTS_AWAITED)."""
+    if campaign.status in ACTIVE:
+        return True
+    finished = campaign.finished_at
+    recent = finished is not None and timezone.now() - finished < REPORTS_AWAITED
+    return recent and _campaign_counts(counters)["awaiting"] > 0
+
+
+def live_status(campaign: Campaign, counters: dict) -> dict:
+    """The words the campaign page shows and refreshes (the status view answers them with the counters)."""
+    return {"state": state_text(campaign), "percent": percent_text(counters), "results": results_text(counters),
+            "refresh": keeps_refreshing(campaign, counters)}
+
+
 def progress_bar(counters: dict) -> str:
-    """A bar of delivered (green), sent not yet delivered (blue) and failed (red) parts of the total."""
-    c = counters["campaign"]
-    total, delivered, failed = c["total"], c["delivered"], c["failed"]
-    sent_only = max(c["sent"] - delivered, 0)
-    done = _share(c["processed"], total)
+    """A bar of delivered (green), sent not yet delivered (blue), failed (red) and cancelled (grey) parts."""
+    c, n = counters["campaign"], _campaign_counts(counters)
+    total = c["total"]
     return format_html(
-        '<div class="sms-progress" data-campaign="{}" title="{} of {} processed" '
+        '<div class="sms-progress" data-campaign="{}" title="{} of {} done" '
         'style="width:160px;height:12px;background:#eee;display:flex;border-radius:3px;overflow:hidden">'
         '<span class="sms-delivered" style="background:#2e7d32;width:{}%"></span>'
         '<span class="sms-sent" style="background:#1976d2;width:{}%"></span>'
-        '<span class="sms-failed" style="background:#c62828;width:{}%"></span></div>'
-        '<small class="sms-percent">{}%</small>',
-        c["id"], c["processed"], total, _share(delivered, total), _share(sent_only, total),
-        _share(failed, total), done,
+        '<span class="sms-failed" style="background:#c62828;width:{}%"></span>'
+        '<span class="sms-cancelled" style="background:#9e9e9e;width:{}%"></span></div>'
+        '<small class="sms-percent">{}</small>',
+        c["id"], c["processed"], total, _share(n["delivered"], total), _share(n["awaiting"], total),
+        _share(n["failed"], total), _share(n["cancelled"], total), percent_text(counters),
     )
 
 
-def counters_table(counters: dict) -> str:
+def counters_table(campaign: Campaign, counters: dict) -> str:
     metrics = {"total": counters["campaign"]["total"], **counters["metrics"]}
+    status = live_status(campaign, counters)
     return format_html(
-        '<div id="sms-counters">{}{}</div>',
-        progress_bar(counters),
+        '<div id="sms-counters" data-refresh="{}"><p><strong class="sms-state">{}</strong></p>{}'
+        '<p class="sms-results">{}</p>{}</div>',
+        "1" if status["refresh"] else "", status["state"], progress_bar(counters), status["results"],
         format_html("<table>{}</table>", format_html_join(
             "", '<tr><th>{}</th><td data-counter="{}">{}</td></tr>',
-            ((name, name, value) for name, value in metrics.items()),
+            ((COUNTER_LABELS.get(name, name), name, value) for name, value in metrics.items()),
         )),
     )
 
@@ -122,4 +191,17 @@ def estimated_cost(campaign: Campaign) -> str:
                            plan.credits_needed, plan.messaged)
     recipients = CampaignMetrics.objects.filter(campaign_id=campaign.id).values_list("total", flat=True).first() or 0
     held = campaign_hold_at_enqueue(campaign_id=campaign.id)
-    return format_html("{} credits held at enqueue ({} recipients, each message its own segments)", held, recipients)
+    estimate = format_html("{} credits held at enqueue ({} recipients, each message its own segments)", held,
+                           recipients)
+    return format_html("{}<br>{}", estimate, actual_credits(campaign))
+
+
+def actual_credits(campaign: Campaign) -> str:
+    """What the ledger says the campaign cost: spent (debited less refunded), given back, still held."""
+    line = campaign_credits(campaign_id=campaign.id)
+    if line is None:
+        return "No credits moved yet."
+    return format_html(
+        '<span class="sms-actual-credits">Actually spent: <strong data-credits="spent">{}</strong> credits '
+        '({} debited for messages the carrier took, {} refunded for messages it then failed); {} released '
+        'unused; {} still held.</span>', line.spent, line.debited, line.refunded, line.released, line.still_held)

@@ -118,13 +118,13 @@ class CampaignAdmin(ShopScopedAdmin):
 
     @admin.display(description="counters")
     def live_counters(self, obj):
-        return display.counters_table(display.counters_of(obj))
+        return display.counters_table(obj, display.counters_of(obj))
 
     @admin.display(description="message preview")
     def preview(self, obj):
         return display.message_preview(obj)
 
-    @admin.display(description="estimated cost")
+    @admin.display(description="credits")
     def cost(self, obj):
         return display.estimated_cost(obj)
 
@@ -205,4 +205,5 @@ class CampaignAdmin(ShopScopedAdmin):
         campaign = self.get_queryset(request).filter(id=campaign_id).first()
         if campaign is None or not self.has_view_or_change_permission(request, campaign):
             raise Http404
-        return JsonResponse(display.counters_of(campaign))
+        counters = display.counters_of(campaign)
+        return JsonResponse({**counters, "display": display.live_status(campaign, counters)})
