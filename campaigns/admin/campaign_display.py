@@ -3,6 +3,7 @@
 from dataclasses import asdict
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -204,4 +205,6 @@ def actual_credits(campaign: Campaign) -> str:
     return format_html(
         '<span class="sms-actual-credits">Actually spent: <strong data-credits="spent">{}</strong> credits '
         '({} debited for messages the carrier took, {} refunded for messages it then failed); {} released '
-        'unused; {} still held.</span>', line.spent, line.debited, line.refunded, line.released, line.still_held)
+        'unused; {} still held. <a href="{}?campaign__id__exact={}">Ledger rows</a></span>', line.spent,
+        line.debited, line.refunded, line.released, line.still_held,
+        reverse("admin:campaigns_credittransaction_changelist"), campaign.id)

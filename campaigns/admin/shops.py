@@ -1,10 +1,21 @@
 """The shop (credit balance and held credits) and its credit ledger, read-only for merchants."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
-from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin, ScopedFilter, ShopScopedAdmin
+from campaigns.admin.scoping import (
+    CappedCountPaginator,
+    ReadOnlyAdmin,
+    ScopedFilter,
+    ShopScopedAdmin,
+    merchant_shop_id,
+)
 from campaigns.models import CreditTransaction, Shop, ShopMembership
+from campaigns.services.billing.ledger_summary import ledger_lines
 from campaigns.services.senders import shop_senders
 
 
@@ -51,14 +62,48 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
         return ", ".join(shop_senders(obj)) if obj.pk else "-"
 
 
+SUMMARY_PERIOD = timedelta(days=90)
+KIND_LABELS = {"topup": "Credits added", "debit": "Messages outside campaigns (tests)", "hold": "Held",
+               "release": "Released", "refund": "Refunded"}
+
+
+def _line_view(line) -> dict:
+    """A ledger line with its label and the link to its raw rows."""
+    if line.campaign_id:
+        rows_url = f"?campaign__id__exact={line.campaign_id}"
+    else:
+        rows_url = f"?kind__exact={line.kind}&campaign__isnull=True"
+    return {**vars(line), "label": KIND_LABELS.get(line.kind, line.kind), "rows_url": rows_url}
+
+
 @admin.register(CreditTransaction)
 class CreditTransactionAdmin(ReadOnlyAdmin):
+    """A merchant opening the ledger reads it summarised (`ledger_lines`); every raw row is one click away
+    (`?view=rows`, or any filter)."""
+
     list_display = ("created_at", "shop", "kind", "delta", "held_delta", "campaign", "note")
     list_filter = ("kind", "shop", ("campaign", ScopedFilter))
     list_select_related = ("campaign", "shop")
     ordering = ("-created_at", "-id")
     paginator = CappedCountPaginator
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        shop_id = merchant_shop_id(request)
+        if shop_id and not request.GET:
+            return self.summary_view(request, shop_id)
+        if "view" in request.GET:
+            request.GET = request.GET.copy()
+            del request.GET["view"]
+        return super().changelist_view(request, extra_context)
+
+    def summary_view(self, request, shop_id: int):
+        shop = Shop.objects.get(id=shop_id)
+        since = timezone.now() - SUMMARY_PERIOD
+        lines = [_line_view(line) for line in ledger_lines(shop_id=shop_id, since=since, balance_now=shop.credits)]
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Credits",
+                   "lines": lines, "shop": shop, "days": SUMMARY_PERIOD.days}
+        return TemplateResponse(request, "admin/campaigns/ledger_summary.html", context)
 
 
 @admin.register(ShopMembership)

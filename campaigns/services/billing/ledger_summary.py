@@ -67,19 +67,21 @@ def campaign_credits(*, campaign_id: int) -> LedgerLine | None:
     return LedgerLine(campaign_id=campaign_id, campaign_name="", kind="campaign", day=None, **row)
 
 
-def ledger_lines(*, shop_id: int) -> list[LedgerLine]:
-    """The shop's ledger in lines, newest first, each with the free balance after it: a campaign's rows as one
-    line, other rows as one line per kind and day. Two GROUP BY queries."""
-    rows = CreditTransaction.objects.filter(shop_id=shop_id)
+def ledger_lines(*, shop_id: int, since: datetime, balance_now: int) -> list[LedgerLine]:
+    """The shop's ledger rows since `since` in lines, newest first: a campaign's rows as one line, other rows
+    as one line per kind and day. Each line carries the free balance after it, counted back from
+    `balance_now` (the shop's free balance, which equals the sum of every row's delta). Two GROUP BY queries
+    over the shop's rows since `since` (index shop, created_at)."""
+    rows = CreditTransaction.objects.filter(shop_id=shop_id, created_at__gte=since)
     by_campaign = (rows.filter(campaign__isnull=False).values("campaign_id")
                    .annotate(campaign_name=Coalesce(Max("campaign__name"), Value("")), **_sums()))
     others = (rows.filter(campaign__isnull=True).annotate(day=TruncDate("created_at")).values("kind", "day")
               .annotate(**_sums()))
     lines = [LedgerLine(kind="campaign", day=None, **row) for row in by_campaign]
     lines += [LedgerLine(campaign_id=None, campaign_name="", **row) for row in others]
-    lines.sort(key=lambda line: (line.last_at, line.campaign_id or 0))
-    balance, ordered = 0, []
+    lines.sort(key=lambda line: (line.last_at, line.campaign_id or 0), reverse=True)
+    balance, ordered = balance_now, []
     for line in lines:
-        balance += line.net
         ordered.append(replace(line, balance=balance))
-    return ordered[::-1]
+        balance -= line.net
+    return ordered

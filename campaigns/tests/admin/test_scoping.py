@@ -39,7 +39,7 @@ def test_merchant_lists_and_opens_only_their_shop(two_shops, model):
     shop_a, shop_b = two_shops
     client = merchant_client(shop_a)
     own, foreign = objects_of(shop_a)[model], objects_of(shop_b)[model]
-    listing = client.get(changelist(model))
+    listing = client.get(changelist(model) + ("?view=rows" if model == "credittransaction" else ""))
     assert listing.status_code == 200
     shown = {obj.pk for obj in listing.context["cl"].result_list}
     assert own.pk in shown and foreign.pk not in shown
@@ -130,8 +130,9 @@ def test_list_pages_never_count_every_row(two_shops):
 
     client = merchant_client(two_shops[0])
     for model in ("campaignrecipient", "credittransaction", "campaign", "contact"):
+        rows = "?view=rows" if model == "credittransaction" else ""  # its bare page is the bounded summary
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(changelist(model)).status_code == 200
+            assert client.get(changelist(model) + rows).status_code == 200
         counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
         if model in ("campaignrecipient", "credittransaction"):
             assert counts and all("LIMIT" in sql.upper() for sql in counts)
