@@ -9,17 +9,20 @@ import logging
 from celery import shared_task
 
 from campaigns.services.publish import (
+    TASK_CREDIT_PURCHASE_CHECK,
     TASK_SEND_AUTO_REPLY,
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
 )
+from campaigns.services.purchases.settle import credit_purchase_notified, credit_purchases_recheck
 from campaigns.services.reports.auto_reply import auto_reply_deliver
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
 from campaigns.services.sending.held_release import held_recipients_release
 from campaigns.services.sending.reconcile import RECONCILE_TASK, counters_reconcile_recent
+from campaigns.services.sending.retention import finished_campaigns_purge
 from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve
@@ -95,6 +98,11 @@ def resolve_unknown_batches() -> dict | None:
     return _periodic("resolve_unknown_batches", unknown_batches_resolve)
 
 
+@shared_task(name="campaigns.recheck_credit_purchases")
+def recheck_credit_purchases() -> dict | None:
+    return _periodic("recheck_credit_purchases", credit_purchases_recheck)
+
+
 @shared_task(name="campaigns.release_held_recipients")
 def release_held_recipients() -> dict | None:
     return _periodic("release_held_recipients", held_recipients_release)
@@ -122,4 +130,16 @@ def shopify_install_setup_task(install_id: int) -> int:
 def shopify_process_webhook(webhook_pk: int) -> str:
     outcome = shopify_webhook_process(webhook_pk=webhook_pk)
     logger.info("Shopify webhook %s: %s", webhook_pk, outcome)
+    return outcome
+
+
+@shared_task(name="campaigns.purge_finished")
+def purge_finished() -> dict | None:
+    return _periodic("purge_finished", finished_campaigns_purge)
+
+
+@shared_task(name=TASK_CREDIT_PURCHASE_CHECK, acks_late=True, reject_on_worker_lost=True)
+def credit_purchase_check_task(shopify_id: str, domain: str, attempt: int = 1) -> str:
+    outcome = credit_purchase_notified(shopify_id=shopify_id, domain=domain, attempt=attempt)
+    logger.info("Credit purchase %s of %s, check %s: %s", shopify_id, domain, attempt, outcome)
     return outcome

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from campaigns.admin.credits import add_credits
 from campaigns.admin.scoping import (
     CappedCountPaginator,
     ReadOnlyAdmin,
@@ -60,6 +61,14 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     @admin.display(description="registered senders")
     def registered_senders(self, obj):
         return ", ".join(shop_senders(obj)) if obj.pk else "-"
+
+    actions = [add_credits]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("add_credits", None)
+        return actions
 
 
 SUMMARY_PERIOD = timedelta(days=90)

@@ -4,6 +4,7 @@ from campaigns.api import (
     views_campaigns,
     views_compliance,
     views_contacts,
+    views_credits,
     views_sending,
     views_shop,
     views_shopify,
@@ -13,6 +14,9 @@ from campaigns.api import (
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
     path("shopify", views_shopify.ShopifyView.as_view(), name="shopify"),
+    path("credits/packs", views_credits.CreditPacksView.as_view(), name="credit-packs"),
+    path("credits/purchase", views_credits.CreditPurchaseView.as_view(), name="credit-purchase"),
+    path("credits/purchases", views_credits.CreditPurchaseListView.as_view(), name="credit-purchases"),
     path("contacts/", views_contacts.ContactListView.as_view(), name="contact-list"),
     path("contacts/bulk", views_contacts.ContactBulkView.as_view(), name="contact-bulk"),
     path("contacts/<int:pk>/", views_contacts.ContactDetailView.as_view(), name="contact-detail"),

@@ -1,9 +1,9 @@
 """Shopify webhooks (API.md "Shopify"): every verified delivery stored first, once per `X-Shopify-Webhook-Id`,
 then processed by a task, which claims the row so a repeated task changes nothing.
 
-Topics whose handling has not landed yet (customer and consent sync, orders, privacy, purchases) are parsed
-(a malformed body is recorded as the row's error) and left unprocessed, to be replayed when it lands; unknown
-topics are logged and marked processed.
+Topics whose handling has not landed yet (customer and consent sync, orders, privacy) are parsed (a malformed
+body is recorded as the row's error) and left unprocessed, to be replayed when it lands; unknown topics are logged
+and marked processed. A purchase update sends the credit purchase check (services/purchases/settle) by name.
 """
 
 import logging
@@ -15,10 +15,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import ShopifyWebhook
-from campaigns.services.publish import TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
+from campaigns.services.publish import TASK_CREDIT_PURCHASE_CHECK, TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
 from campaigns.services.shopify_sync.install import shopify_uninstalled
 from shopify.errors import UnknownTopic, WebhookParseError
-from shopify.records import AppUninstalled
+from shopify.records import AppUninstalled, Purchase
 from shopify.webhooks import Delivery, parse_webhook
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,14 @@ def _uninstalled(record: AppUninstalled, webhook: ShopifyWebhook) -> None:
     shopify_uninstalled(domain=webhook.shop_domain)
 
 
+def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
+    """Whatever the payload says, the purchase is credited only from the Admin API's reading: a task checks it."""
+    args = [record.purchase_id, webhook.shop_domain]
+    transaction.on_commit(lambda: task_publish(TASK_CREDIT_PURCHASE_CHECK, args=args,
+                                               queue=settings.CELERY_QUEUE_SHOPIFY))
+
+
 _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     AppUninstalled: _uninstalled,
+    Purchase: _purchase_updated,
 }
