@@ -6,6 +6,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.admin import campaign_display as display
@@ -44,6 +45,12 @@ class CampaignForm(forms.ModelForm):
     set per request (`CampaignAdmin.get_form`)."""
 
     merchant_shop_id = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "scheduled_at" in self.fields:
+            zone = timezone.get_current_timezone_name()
+            self.fields["scheduled_at"].help_text = f"In the shop's time zone ({zone}). Empty: a draft."
 
     class Meta:
         model = Campaign
