@@ -9,12 +9,12 @@ from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_status, campaign_status_loaded
-from campaigns.services.audience.preflight import Preflight, campaign_preflight
+from campaigns.services.audience.preflight import STRUCTURALLY_NONE, Preflight, campaign_preflight
 from campaigns.services.billing.ledger import campaign_hold_at_enqueue
 from campaigns.services.billing.ledger_summary import campaign_credits
 from campaigns.services.compliance.message import campaign_size, campaign_text
 from campaigns.services.errors import DomainError
-from campaigns.sms import compile_template, measure
+from campaigns.sms import compile_template
 from metrics.models import CampaignMetrics
 
 
@@ -126,22 +126,32 @@ def counters_table(campaign: Campaign, counters: dict) -> str:
     )
 
 
+def size_words(encoding: str, segments: int) -> str:
+    """The size of a message in a merchant's words, and why it may cost more than one credit."""
+    unicode = encoding != "GSM-7"
+    per = "70 characters (67 when split)" if unicode else "160 characters (153 when split)"
+    words = f"{segments} text message{'s' if segments != 1 else ''} per contact — 1 credit each, up to {per} each."
+    if unicode:
+        words += (" It uses an emoji or a character outside the plain SMS alphabet, so each text message holds 70 "
+                  "characters instead of 160: replacing it can halve the cost.")
+    return words + " Names are filled per contact: a long name can add a text message for that contact."
+
+
 def message_preview(campaign: Campaign) -> str:
-    """The text a contact named Alex Smith would get (opt-out language included), with its encoding and
-    segments, and the body's quoted size (`campaign_size`: each placeholder counted as 10 characters). What
-    each recipient is charged is its own rendered text's segments (the estimated cost says the sum)."""
+    """The text a contact named Alex Smith would get (opt-out language included), and its size in words: the
+    body's quoted size (`campaign_size`: each placeholder counted as 10 characters). What each recipient is
+    charged is its own rendered text's segments (the credits say the sum)."""
     try:
         quoted = campaign_size(campaign=campaign, shop=campaign.shop)
     except DomainError as exc:
         return format_html('<span class="errornote">{}</span>', exc.detail)
     text = compile_template(campaign_text(campaign=campaign, shop=campaign.shop)).render_names("Alex", "Smith")
     segments = campaign.segments if campaign.enqueued_at else quoted.segments
-    size = measure(text)
+    encoding = campaign.encoding if campaign.enqueued_at else quoted.encoding
     return format_html(
-        '<pre style="white-space:pre-wrap">{}</pre><p>{} · {} segment(s) for this example · '
-        '<span data-quoted-segments="{}">{} segment(s) quoted for the body (names as 10 characters each; '
-        'each message is charged its own rendered length)</span></p>',
-        text, size.encoding, size.segments, segments, segments,
+        '<pre style="white-space:pre-wrap">{}</pre><p>{} characters for this example. '
+        '<span data-quoted-segments="{}">{}</span></p>',
+        text, len(text), segments, size_words(encoding, segments),
     )
 
 
@@ -156,22 +166,32 @@ def preflight_of(campaign: Campaign) -> Preflight | DomainError:
     return campaign._sms_preflight
 
 
+PREFLIGHT_LABELS = {
+    "messaged": "Will get the text", "no_consent": "Left out: never agreed to texts",
+    "opted_out": "Left out: opted out", "frequency_cap": "Left out: texted too recently (your frequency limit)",
+    "held_quiet_hours": "Outside their sending window now (sent when it opens)", "encoding": "Character set",
+    "segments": "Text messages per contact", "credits_needed": "Credits needed",
+    "credits_available": "Credits available",
+}
+
+
 def preflight_panel(campaign: Campaign) -> str:
-    """What an enqueue now would do, each `Preflight` field under the API's key (`GET …/preflight`): messaged,
-    excluded by reason, encoding, segments, credits needed and available, a shortfall named; a refusal (e.g. an
-    invalid body) is shown as a message."""
+    """What an enqueue now would do, each `Preflight` field in words under the API's key (`GET …/preflight`):
+    messaged, excluded by reason (not the reasons that cannot happen, STRUCTURALLY_NONE), encoding, segments,
+    credits needed and available, a shortfall named; a refusal (e.g. an invalid body) is shown as a message."""
     if campaign.status not in Campaign.EDITABLE:
         return "—"
     plan = preflight_of(campaign)
     if isinstance(plan, DomainError):
-        return format_html('<p class="errornote">Pre-flight refused ({}): {}</p>', plan.reason, plan.detail)
+        return format_html('<p class="errornote">This campaign cannot be sent yet: {}</p>', plan.detail)
     rows = []
-    for name, value in asdict(plan).items():  # every field the API answers, in its order and its key
+    for name, value in asdict(plan).items():  # the API's fields, in its order and its key
         if name == "excluded":
-            rows += [(f"excluded: {reason.replace('_', ' ')}", f"excluded.{reason}", n) for reason, n in value.items()]
+            rows += [(PREFLIGHT_LABELS[reason], f"excluded.{reason}", n) for reason, n in value.items()
+                     if reason not in STRUCTURALLY_NONE]
         else:
             first, *rest = name.split("_")
-            rows.append((name.replace("_", " "), first + "".join(word.title() for word in rest), value))
+            rows.append((PREFLIGHT_LABELS[name], first + "".join(word.title() for word in rest), value))
     table = format_html('<table class="sms-preflight">{}</table>', format_html_join(
         "", '<tr><th>{}</th><td data-preflight="{}">{}</td></tr>', rows))
     if plan.credits_needed <= plan.credits_available:

@@ -142,7 +142,10 @@ class CampaignAdmin(ShopScopedAdmin):
     @admin.display(description="recipients")
     def recipients_link(self, obj):
         url = reverse("admin:campaigns_campaignrecipient_changelist")
-        return format_html('<a href="{}?campaign__id__exact={}">View recipients</a>', url, obj.id)
+        export = reverse("admin:campaigns_campaignrecipient_export")
+        return format_html('<a href="{}?campaign__id__exact={}">View recipients</a> · '
+                           '<a href="{}?campaign={}" class="sms-export">Download them (CSV)</a>', url, obj.id, export,
+                           obj.id)
 
     def save_model(self, request, obj, form, change):
         """Create or change through the campaign services; a refusal is shown and nothing is saved."""
@@ -192,7 +195,8 @@ class CampaignAdmin(ShopScopedAdmin):
             return JsonResponse({"error": exc.detail})
         except ValidationError as exc:
             return JsonResponse({"error": " ".join(exc.messages)})
-        return JsonResponse({"encoding": size.encoding, "segments": size.segments})
+        return JsonResponse({"encoding": size.encoding, "segments": size.segments,
+                             "words": display.size_words(size.encoding, size.segments)})
 
     @staticmethod
     def measure_shop(request) -> Shop:

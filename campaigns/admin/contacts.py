@@ -9,7 +9,9 @@ from django.utils.html import format_html
 
 from campaigns.admin import contact_display as display
 from campaigns.admin.contacts_import import import_view
+from campaigns.admin.csv_downloads import rejected_rows_view, sample_import_view
 from campaigns.admin.messages import run_service
+from campaigns.admin.phone_search import PhoneSearchAdmin
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.models import Contact, Shop
 from campaigns.phones import phone_normalise
@@ -84,7 +86,7 @@ class OptedOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contact)
-class ContactAdmin(ShopScopedAdmin):
+class ContactAdmin(PhoneSearchAdmin, ShopScopedAdmin):
     form = ContactForm
     list_display = ("phone", "first_name", "last_name", "shop", "sms_consent", "opted_out_at", "tag_list")
     list_filter = ("sms_consent", OptedOutFilter, "shop")
@@ -152,6 +154,10 @@ class ContactAdmin(ShopScopedAdmin):
         export = self.admin_site.admin_view(self.consent_export_view)
         return [
             path("import/", view, name="campaigns_contact_import"),
+            path("import/sample.csv", self.admin_site.admin_view(sample_import_view),
+                 name="campaigns_contact_import_sample"),
+            path("import/rejected.csv", self.admin_site.admin_view(rejected_rows_view),
+                 name="campaigns_contact_import_rejected"),
             path("<int:contact_id>/consent/", export, name="campaigns_contact_consent"),
             *super().get_urls(),
         ]

@@ -14,10 +14,10 @@ def run_service(request, label: str, work: Callable[[], object], success: str | 
     try:
         work()
     except DomainError as exc:
-        messages.error(request, f"{label}: refused ({exc.reason}) — {exc.detail}")
+        messages.error(request, f"{label} was not done: {exc.detail}")
         return False
     except ValidationError as exc:
-        messages.error(request, f"{label}: refused (invalid) — {validation_error_text(exc)}")
+        messages.error(request, f"{label} was not done: {validation_error_text(exc)}")
         return False
     if success is not None:
         messages.success(request, f"{label}: {success}")
