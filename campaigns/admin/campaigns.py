@@ -14,8 +14,10 @@ from campaigns.admin.campaign_actions import ACTIONS
 from campaigns.admin.campaign_send import schedule_view, send_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
+from campaigns.admin.tag_fields import AudienceField
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign, Shop
+from campaigns.services.audience.tag_counts import audience_tag_counts
 from campaigns.services.campaigns import campaign_create, campaign_fields_check, campaign_update
 from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
@@ -27,6 +29,13 @@ def body_within_limit(body: str) -> str:
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(f"The body has {len(body)} characters; at most {MAX_BODY_LENGTH} characters.")
     return body
+
+
+def audience_counts_text(shop_id: int) -> str:
+    """The picker's counts: everyone who agreed to texts, and the most used tags."""
+    everyone, tags = audience_tag_counts(shop_id=shop_id)
+    listed = ", ".join(f"{tag} ({n})" for tag, n in tags)
+    return f"Everyone: {everyone} contacts." + (f" Tags: {listed}." if listed else "")
 
 
 def service_data(form: forms.ModelForm) -> dict:
@@ -45,9 +54,14 @@ class CampaignForm(forms.ModelForm):
     set per request (`CampaignAdmin.get_form`)."""
 
     merchant_shop_id = None
+    audience = AudienceField(label="Send to", help_text="Tags separated by commas: contacts with any of them. "
+                                                        "Empty: every contact who agreed to texts.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        shop_id = self.merchant_shop_id or self.instance.shop_id
+        if "audience" in self.fields and shop_id:
+            self.fields["audience"].help_text += " " + audience_counts_text(shop_id)
         if "scheduled_at" in self.fields:
             zone = timezone.get_current_timezone_name()
             self.fields["scheduled_at"].help_text = f"In the shop's time zone ({zone}). Empty: a draft."
@@ -55,8 +69,7 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ("shop", *EDITED_FIELDS)
-        help_texts = {"audience": '{"tags": ["vip"]} for contacts with any of the tags; {} for every consenting '
-                                  "contact.", "body": "Placeholders: {{ first_name }}, {{ last_name }}."}
+        help_texts = {"body": "Placeholders: {{ first_name }}, {{ last_name }}."}
 
     def clean_body(self):
         return body_within_limit(self.cleaned_data["body"])

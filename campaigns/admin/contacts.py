@@ -13,6 +13,7 @@ from campaigns.admin.csv_downloads import rejected_rows_view, sample_import_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.phone_search import PhoneSearchAdmin
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
+from campaigns.admin.tag_fields import TagsField
 from campaigns.models import Contact, Shop
 from campaigns.phones import phone_normalise
 from campaigns.services.contacts.upsert import CONSENT_SOURCE_ADMIN, contact_update, contact_upsert
@@ -31,6 +32,7 @@ class ContactForm(forms.ModelForm):
     merchant_shop_id = None
     sms_consent = forms.TypedChoiceField(label="SMS consent", choices=CONSENT_CHOICES, widget=forms.RadioSelect,
                                          coerce=lambda value: value in (True, "True"))
+    tags = TagsField(help_text="Words separated by commas, e.g. vip, newsletter.")
     consent_note = forms.CharField(
         label="How the customer said so", max_length=200, required=False,
         help_text="Needed when consent changes, e.g. “signed up at the till on 3 May”; kept in the consent history.")

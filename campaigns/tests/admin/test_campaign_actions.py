@@ -124,7 +124,7 @@ def test_editing_a_sending_campaign_is_not_possible(no_dispatch):
     campaign = sending_campaign(shop, name="Locked")
     client = merchant_client(shop)
     act(client, "send_now", campaign)
-    client.post(change("campaign", campaign.id), {"name": "Changed", "body": "x", "audience": "{}"})
+    client.post(change("campaign", campaign.id), {"name": "Changed", "body": "x", "audience": ""})
     campaign.refresh_from_db()
     assert campaign.name == "Locked"
 
@@ -139,7 +139,7 @@ def test_detail_shows_preview_encoding_segments_and_estimated_cost():
 
 
 def _form(campaign, **fields):
-    return {"name": campaign.name, "body": campaign.body, "sender": "", "audience": "{}",
+    return {"name": campaign.name, "body": campaign.body, "sender": "", "audience": "",
             "scheduled_at_0": "", "scheduled_at_1": "", **fields}
 
 

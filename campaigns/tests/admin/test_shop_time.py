@@ -19,7 +19,7 @@ def test_a_schedule_is_typed_and_shown_in_the_shops_time_zone():
     draft = CampaignFactory(shop=shop)
     client = merchant_client(shop)
     day = (datetime.now(NEW_YORK) + timedelta(days=1)).strftime("%Y-%m-%d")
-    form = {"name": draft.name, "body": draft.body, "sender": "", "audience": "{}",
+    form = {"name": draft.name, "body": draft.body, "sender": "", "audience": "",
             "scheduled_at_0": day, "scheduled_at_1": "13:04:00"}
     assert client.post(change("campaign", draft.id), form).status_code == 302
     draft.refresh_from_db()

@@ -60,7 +60,7 @@ def test_merchant_imports_creates_and_sends_a_campaign_in_the_browser(browser_pa
     page.goto(f"{live_server.url}/admin/campaigns/campaign/add/")
     page.fill("input[name=name]", "Spring sale")
     page.fill("textarea[name=body]", "Hi {{ first_name }}, 20% off today")
-    page.fill("textarea[name=audience]", '{"tags": ["vip"]}')
+    page.fill("input[name=audience]", "vip")
     page.click("input[name=_save]")
     page.screenshot(path=str(SCREENSHOTS / "2-created.png"), full_page=True)
 
