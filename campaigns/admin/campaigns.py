@@ -31,6 +31,9 @@ def body_within_limit(body: str) -> str:
     return body
 
 
+REFUSED_FIELD = {"invalid_body": "body", "invalid_sender": "sender"}
+
+
 def audience_counts_text(shop_id: int) -> str:
     """The picker's counts: everyone who agreed to texts, and the most used tags."""
     everyone, tags = audience_tag_counts(shop_id=shop_id)
@@ -82,7 +85,7 @@ class CampaignForm(forms.ModelForm):
         try:
             campaign_fields_check(shop=shop, data=service_data(self))
         except DomainError as exc:
-            self.add_error("body", exc.detail)
+            self.add_error(REFUSED_FIELD.get(exc.reason), exc.detail)
         except ValidationError as exc:
             for name, texts in exc.message_dict.items():
                 self.add_error(name if name in self.fields else None, texts)

@@ -5,7 +5,9 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from campaigns.admin.credits import add_credits
 from campaigns.admin.scoping import (
@@ -15,9 +17,12 @@ from campaigns.admin.scoping import (
     ShopScopedAdmin,
     merchant_shop_id,
 )
+from campaigns.admin.shop_settings import settings_view
 from campaigns.models import CreditTransaction, Shop, ShopMembership
 from campaigns.services.billing.ledger_summary import ledger_lines
 from campaigns.services.senders import shop_senders
+
+MERCHANT_VIEW = ("domain", "name", "credits", "credits_held", "registered_senders", "settings_link")
 
 
 class SuperuserWrites:
@@ -61,6 +66,23 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     @admin.display(description="registered senders")
     def registered_senders(self, obj):
         return ", ".join(shop_senders(obj)) if obj.pk else "-"
+
+    @admin.display(description="settings")
+    def settings_link(self, obj):
+        return format_html('<a href="{}">Change the shop\'s settings</a>', reverse("admin:campaigns_shop_settings"))
+
+    def get_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_fields(request, obj)
+        return MERCHANT_VIEW
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, *MERCHANT_VIEW]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: settings_view(self, request))
+        return [path("settings/", view, name="campaigns_shop_settings"), *super().get_urls()]
 
     actions = [add_credits]
 
