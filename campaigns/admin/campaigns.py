@@ -17,6 +17,7 @@ from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.admin.tag_fields import AudienceField
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign, Shop
+from campaigns.services.audience.definition import audience_tags
 from campaigns.services.audience.tag_counts import audience_tag_counts
 from campaigns.services.campaigns import campaign_create, campaign_fields_check, campaign_update
 from campaigns.services.compliance.message import campaign_size
@@ -132,8 +133,20 @@ class CampaignAdmin(ShopScopedAdmin):
         if obj is None:
             return ()
         if obj.status not in Campaign.EDITABLE:
-            return [*fields, *EDITED_FIELDS, *(("shop",) if request.user.is_superuser else ())]
+            edited = [name if name != "audience" else "audience_words" for name in EDITED_FIELDS]
+            return [*fields, *edited, *(("shop",) if request.user.is_superuser else ())]
         return fields
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.status in Campaign.EDITABLE:
+            return fields
+        return [name if name != "audience" else "audience_words" for name in fields if name != "audience_words"]
+
+    @admin.display(description="sent to")
+    def audience_words(self, obj):
+        tags = audience_tags(obj)
+        return f"Contacts tagged {', '.join(tags)}" if tags else "Every contact who agreed to texts"
 
     @admin.display(description="progress")
     def progress(self, obj):

@@ -39,3 +39,10 @@ def test_the_audience_picker_counts_each_choice_in_the_merchants_shop_only():
     add_contacts(other, 5, start=30, tags=["secret"])
     page = merchant_client(shop).get(change("campaign", CampaignFactory(shop=shop).id)).content.decode()
     assert "Everyone: 5 contacts. Tags: vip (3), new (2)." in page and "secret" not in page
+
+
+def test_a_sent_campaigns_audience_reads_in_words_not_json():
+    shop = funded_shop(1)
+    sent = CampaignFactory(shop=shop, status=Campaign.Status.COMPLETED, audience={"tags": ["vip", "new"]})
+    page = merchant_client(shop).get(change("campaign", sent.id)).content.decode()
+    assert "Contacts tagged vip, new" in page and "{&quot;tags&quot;" not in page and 'name="audience"' not in page
