@@ -102,19 +102,19 @@ class CampaignForm(forms.ModelForm):
 @admin.register(Campaign)
 class CampaignAdmin(ShopScopedAdmin):
     form = CampaignForm
-    list_display = ("name", "shop", "status", "progress", "scheduled_at", "created_at")
+    list_display = ("name", "shop", "status_shown", "progress", "scheduled_at", "created_at")
     list_filter = ("status", "shop", "encoding")
     search_fields = ("name", "body")
     actions = ACTIONS
     show_full_result_count = False
-    readonly_fields = ("status", "live_counters", "preview", "cost", "preflight", "recipients_link", "encoding",
+    readonly_fields = ("status_shown", "live_counters", "preview", "cost", "preflight", "recipients_link", "encoding",
                        "segments", "enqueued_at", "finished_at")
 
     class Media:
         js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("metrics", "shop")
+        return super().get_queryset(request).select_related("metrics", "shop", "link_stats")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -147,6 +147,10 @@ class CampaignAdmin(ShopScopedAdmin):
     def audience_words(self, obj):
         tags = audience_tags(obj)
         return f"Contacts tagged {', '.join(tags)}" if tags else "Every contact who agreed to texts"
+
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj):
+        return display.status_with_reason(obj)
 
     @admin.display(description="progress")
     def progress(self, obj):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.admin.credits import add_credits
+from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import (
     CappedCountPaginator,
     ReadOnlyAdmin,
@@ -21,6 +22,7 @@ from campaigns.admin.shop_settings import settings_view
 from campaigns.models import CreditTransaction, Shop, ShopMembership
 from campaigns.services.billing.ledger_summary import ledger_lines
 from campaigns.services.senders import shop_senders
+from campaigns.services.sending.suspension import shop_reinstate, shop_suspend
 
 MERCHANT_VIEW = ("domain", "name", "credits", "credits_held", "registered_senders", "settings_link")
 
@@ -36,6 +38,18 @@ class SuperuserWrites:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.action(description="Suspend (stop sending; campaigns paused, credits kept)", permissions=["change"])
+def suspend(modeladmin, request, queryset):
+    for shop in queryset:
+        run_service(request, f"Suspend {shop}", lambda s=shop: shop_suspend(shop=s), "suspended.")
+
+
+@admin.action(description="Lift the suspension (paused campaigns wait for the merchant)", permissions=["change"])
+def lift_suspension(modeladmin, request, queryset):
+    for shop in queryset:
+        run_service(request, f"Reinstate {shop}", lambda s=shop: shop_reinstate(shop=s), "reinstated.")
 
 
 class ShopForm(forms.ModelForm):
@@ -56,7 +70,8 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     shop_path = "id"
     list_display = ("domain", "name", "credits", "credits_held", "is_active")
     search_fields = ("domain", "name")
-    readonly_fields = ("registered_senders",)
+    # Suspension pauses the shop's campaigns with it: only through the actions (the service), never the field.
+    readonly_fields = ("registered_senders", "is_active")
     help_texts = {"sender": "The default sender: one of the shop's registered senders (python manage.py "
                             "shop_sender DOMAIN add SENDER), or blank for the deployment's fallback sender."}
 
@@ -84,7 +99,7 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
         view = self.admin_site.admin_view(lambda request: settings_view(self, request))
         return [path("settings/", view, name="campaigns_shop_settings"), *super().get_urls()]
 
-    actions = [add_credits]
+    actions = [add_credits, suspend, lift_suspension]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

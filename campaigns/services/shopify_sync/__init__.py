@@ -2,5 +2,6 @@
 (`status`); to come: the first and ongoing customer and consent sync into contacts (through contacts/, whose
 precedence rules decide consent) and our STOPs written back.
 
-May call: contacts/, billing/, shops, the `shopify` edge app. Never called by sending/.
+May call: contacts/, billing/, links/ (orders attributed), shops, sending/'s `suspension` (an uninstall suspends the
+shop), the `shopify` edge app. Never called by sending/.
 """

@@ -1,9 +1,10 @@
 """Shopify webhooks (API.md "Shopify"): every verified delivery stored first, once per `X-Shopify-Webhook-Id`,
 then processed by a task, which claims the row so a repeated task changes nothing.
 
-Topics whose handling has not landed yet (customer and consent sync, orders, privacy) are parsed (a malformed
-body is recorded as the row's error) and left unprocessed, to be replayed when it lands; unknown topics are logged
-and marked processed. A purchase update sends the credit purchase check (services/purchases/settle) by name.
+Orders go to links/attribution. Topics whose handling has not landed yet (customer and consent sync, privacy)
+are parsed (a malformed body is recorded as the row's error) and left unprocessed, to be replayed when it lands;
+unknown topics are logged and marked processed. A purchase update sends the credit purchase check
+(services/purchases/settle) by name.
 """
 
 import logging
@@ -14,11 +15,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import ShopifyWebhook
+from campaigns.models import Shop, ShopifyWebhook
+from campaigns.services.links.attribution import OrderFacts, order_attribute
 from campaigns.services.publish import TASK_CREDIT_PURCHASE_CHECK, TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
 from campaigns.services.shopify_sync.install import shopify_uninstalled
 from shopify.errors import UnknownTopic, WebhookParseError
-from shopify.records import AppUninstalled, Purchase
+from shopify.records import AppUninstalled, Order, Purchase
 from shopify.webhooks import Delivery, parse_webhook
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,19 @@ def _uninstalled(record: AppUninstalled, webhook: ShopifyWebhook) -> None:
     shopify_uninstalled(domain=webhook.shop_domain)
 
 
+def _order(record: Order, webhook: ShopifyWebhook) -> None:
+    """orders/create, orders/paid, orders/cancelled: attributed to the shop the webhook came from (its HMAC was
+    checked), so another shop's order is never credited here; a shop we do not know is ignored."""
+    shop = Shop.objects.filter(domain=webhook.shop_domain).first()
+    if shop is None:
+        logger.info("Shopify order webhook %s for unknown shop %s: ignored", webhook.webhook_id, webhook.shop_domain)
+        return
+    order_attribute(shop=shop, order=OrderFacts(
+        order_id=record.order_id, phones=record.phones, created_at=record.created_at, total_price=record.total_price,
+        currency=record.currency, cancelled=record.topic == "orders/cancelled" or record.cancelled_at is not None,
+    ))
+
+
 def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
     """Whatever the payload says, the purchase is credited only from the Admin API's reading: a task checks it."""
     args = [record.purchase_id, webhook.shop_domain]
@@ -105,5 +120,6 @@ def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
 
 _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     AppUninstalled: _uninstalled,
+    Order: _order,
     Purchase: _purchase_updated,
 }
