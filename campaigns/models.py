@@ -27,6 +27,9 @@ class Shop(models.Model):
     )
     opt_out_text = models.CharField(max_length=100, blank=True)
     append_opt_out = models.BooleanField(default=False)
+    timezone = models.CharField(max_length=64, default="UTC",
+                                help_text="The shop's time zone (IANA name, e.g. America/New_York): the console "
+                                          "shows and takes times in it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -95,7 +98,8 @@ class Contact(models.Model):
         constraints = [models.UniqueConstraint(fields=["shop", "phone"], name="contact_unique_shop_phone")]
 
     def __str__(self):
-        return self.phone
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} ({self.phone})" if name else self.phone
 
 
 class ConsentEvent(models.Model):
@@ -112,6 +116,9 @@ class ConsentEvent(models.Model):
     source = models.CharField(max_length=32)
     detail = models.CharField(max_length=500, blank=True)
     occurred_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Consent {self.action} for {self.phone} ({self.source})"
 
 
 class Campaign(models.Model):
@@ -206,6 +213,9 @@ class CampaignRecipient(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.phone} in “{self.campaign}”: {self.get_status_display().lower()}"
+
 
 class Batch(models.Model):
     """One bulk request to Mitto. Its status is what makes a retry or a redelivered task safe.
@@ -241,6 +251,9 @@ class Batch(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="batch_unique_campaign_number")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="batch_status_next_attempt")]
+
+    def __str__(self):
+        return f"Part {self.number} of “{self.campaign}” ({self.size} messages, {self.get_status_display().lower()})"
 
 
 class CreditTransaction(models.Model):
@@ -278,6 +291,11 @@ class CreditTransaction(models.Model):
             models.UniqueConstraint(fields=["purchase"], condition=Q(purchase__isnull=False),
                                     name="credit_once_per_purchase"),
         ]
+
+    def __str__(self):
+        moved = self.delta or -self.held_delta
+        purpose = f" for “{self.campaign}”" if self.campaign_id else ""
+        return f"{self.get_kind_display()} of {abs(moved)} credits{purpose}"
 
 
 class CreditPurchase(models.Model):

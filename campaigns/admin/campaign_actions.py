@@ -4,11 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
+from campaigns.admin.campaign_send import bulk_send
 from campaigns.admin.messages import run_service
 from campaigns.api.throttles import TestSendThrottle
 from campaigns.services.campaigns import campaign_create
 from campaigns.services.errors import DomainError
-from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.sending.one_off import campaign_test_send
 
@@ -28,8 +28,13 @@ def _service_action(name: str, description: str, label: str, service, success: s
     return admin.action(description=description, permissions=["change"])(action)
 
 
-send_now = _service_action("send_now", "Send now", "Send", campaign_enqueue, "enqueued; sending has started.")
-pause = _service_action("pause", "Pause sending", "Pause", campaign_pause, "paused.")
+@admin.action(description="Send now (after a confirmation)", permissions=["change"])
+def send_now(modeladmin, request, queryset):
+    return bulk_send(modeladmin, request, queryset)
+
+
+pause = _service_action("pause", "Pause sending", "Pause", campaign_pause,
+                         "paused; messages already handed to the carrier still arrive.")
 resume = _service_action("resume", "Resume sending", "Resume", campaign_resume, "resumed.")
 cancel = _service_action("cancel", "Cancel", "Cancel", campaign_cancel, "cancelled.")
 

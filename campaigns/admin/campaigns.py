@@ -6,15 +6,20 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.admin import campaign_display as display
 from campaigns.admin.campaign_actions import ACTIONS
+from campaigns.admin.campaign_send import schedule_view, send_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
+from campaigns.admin.tag_fields import AudienceField
 from campaigns.fields import MAX_BODY_LENGTH
 from campaigns.models import Campaign, Shop
-from campaigns.services.campaigns import campaign_create, campaign_update
+from campaigns.services.audience.definition import audience_tags
+from campaigns.services.audience.tag_counts import audience_tag_counts
+from campaigns.services.campaigns import campaign_create, campaign_fields_check, campaign_update
 from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
 
@@ -27,17 +32,71 @@ def body_within_limit(body: str) -> str:
     return body
 
 
+REFUSED_FIELD = {"invalid_body": "body", "invalid_sender": "sender"}
+
+
+def audience_counts_text(shop_id: int) -> str:
+    """The picker's counts: everyone who agreed to texts, and the most used tags."""
+    everyone, tags = audience_tag_counts(shop_id=shop_id)
+    listed = ", ".join(f"{tag} ({n})" for tag, n in tags)
+    return f"Everyone: {everyone} contacts." + (f" Tags: {listed}." if listed else "")
+
+
+def service_data(form: forms.ModelForm) -> dict:
+    """The fields the services get: every edited field of a new campaign, only the changed ones of an edit."""
+    adding = form.instance.pk is None
+    data = {name: form.cleaned_data[name] for name in EDITED_FIELDS
+            if name in form.cleaned_data and (adding or name in form.changed_data)}
+    if "audience" in data and not data["audience"]:
+        data["audience"] = None
+    return data
+
+
 class CampaignForm(forms.ModelForm):
-    """The campaign's fields; the body limited as in the API (the services check the rest)."""
+    """The campaign's fields, checked by the same service check as a save (`campaign_fields_check`), so a
+    refusal is a form error naming the field and everything typed stays on the page. `merchant_shop_id` is
+    set per request (`CampaignAdmin.get_form`)."""
+
+    merchant_shop_id = None
+    audience = AudienceField(label="Send to", help_text="Tags separated by commas: contacts with any of them. "
+                                                        "Empty: every contact who agreed to texts.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        shop_id = self.merchant_shop_id or self.instance.shop_id
+        if "audience" in self.fields and shop_id:
+            self.fields["audience"].help_text += " " + audience_counts_text(shop_id)
+        if "scheduled_at" in self.fields:
+            zone = timezone.get_current_timezone_name()
+            self.fields["scheduled_at"].help_text = f"In the shop's time zone ({zone}). Empty: a draft."
 
     class Meta:
         model = Campaign
         fields = ("shop", *EDITED_FIELDS)
-        help_texts = {"audience": '{"tags": ["vip"]} for contacts with any of the tags; {} for every consenting '
-                                  "contact.", "body": "Placeholders: {{ first_name }}, {{ last_name }}."}
+        help_texts = {"body": "Placeholders: {{ first_name }}, {{ last_name }}."}
 
     def clean_body(self):
         return body_within_limit(self.cleaned_data["body"])
+
+    def clean(self):
+        cleaned = super().clean()
+        shop = self.shop()
+        if shop is None or self.errors:
+            return cleaned
+        try:
+            campaign_fields_check(shop=shop, data=service_data(self))
+        except DomainError as exc:
+            self.add_error(REFUSED_FIELD.get(exc.reason), exc.detail)
+        except ValidationError as exc:
+            for name, texts in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, texts)
+        return cleaned
+
+    def shop(self) -> Shop | None:
+        """The shop the campaign belongs to: the merchant's, else the one chosen, else the edited one's."""
+        if self.merchant_shop_id:
+            return Shop.objects.filter(id=self.merchant_shop_id).first()
+        return self.cleaned_data.get("shop") or (self.instance.shop if self.instance.shop_id else None)
 
 
 @admin.register(Campaign)
@@ -57,6 +116,10 @@ class CampaignAdmin(ShopScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metrics", "shop", "link_stats")
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"merchant_shop_id": merchant_shop_id(request)})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A campaign past draft/scheduled is shown without save buttons: its fields are read-only."""
         campaign = self.get_object(request, unquote(object_id))
@@ -70,8 +133,20 @@ class CampaignAdmin(ShopScopedAdmin):
         if obj is None:
             return ()
         if obj.status not in Campaign.EDITABLE:
-            return [*fields, *EDITED_FIELDS, *(("shop",) if request.user.is_superuser else ())]
+            edited = [name if name != "audience" else "audience_words" for name in EDITED_FIELDS]
+            return [*fields, *edited, *(("shop",) if request.user.is_superuser else ())]
         return fields
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.status in Campaign.EDITABLE:
+            return fields
+        return [name if name != "audience" else "audience_words" for name in fields if name != "audience_words"]
+
+    @admin.display(description="sent to")
+    def audience_words(self, obj):
+        tags = audience_tags(obj)
+        return f"Contacts tagged {', '.join(tags)}" if tags else "Every contact who agreed to texts"
 
     @admin.display(description="status", ordering="status")
     def status_shown(self, obj):
@@ -83,13 +158,13 @@ class CampaignAdmin(ShopScopedAdmin):
 
     @admin.display(description="counters")
     def live_counters(self, obj):
-        return display.counters_table(display.counters_of(obj))
+        return display.counters_table(obj, display.counters_of(obj))
 
     @admin.display(description="message preview")
     def preview(self, obj):
         return display.message_preview(obj)
 
-    @admin.display(description="estimated cost")
+    @admin.display(description="credits")
     def cost(self, obj):
         return display.estimated_cost(obj)
 
@@ -100,20 +175,20 @@ class CampaignAdmin(ShopScopedAdmin):
     @admin.display(description="recipients")
     def recipients_link(self, obj):
         url = reverse("admin:campaigns_campaignrecipient_changelist")
-        return format_html('<a href="{}?campaign__id__exact={}">View recipients</a>', url, obj.id)
+        export = reverse("admin:campaigns_campaignrecipient_export")
+        return format_html('<a href="{}?campaign__id__exact={}">View recipients</a> · '
+                           '<a href="{}?campaign={}" class="sms-export">Download them (CSV)</a>', url, obj.id, export,
+                           obj.id)
 
     def save_model(self, request, obj, form, change):
         """Create or change through the campaign services; a refusal is shown and nothing is saved."""
-        data = {name: form.cleaned_data[name] for name in EDITED_FIELDS if name in form.changed_data or not change}
-        if "audience" in data and not data["audience"]:
-            data["audience"] = None
+        data = service_data(form)
         if change:
-            ok = run_service(request, "Save", lambda: campaign_update(campaign=obj, data=data), "saved.")
+            ok = run_service(request, "Save", lambda: campaign_update(campaign=obj, data=data), None)
         else:
             shop = self.shop_for(request, obj)
             created = []
-            ok = run_service(request, "Create", lambda: created.append(campaign_create(shop=shop, data=data)),
-                             "created.")
+            ok = run_service(request, "Create", lambda: created.append(campaign_create(shop=shop, data=data)), None)
             if ok:
                 obj.pk, obj._state.adding = created[0].pk, False
         if ok:
@@ -133,8 +208,12 @@ class CampaignAdmin(ShopScopedAdmin):
 
     def get_urls(self):
         status, measure = self.admin_site.admin_view(self.status_view), self.admin_site.admin_view(self.measure_view)
+        send = self.admin_site.admin_view(lambda request, campaign_id: send_view(self, request, campaign_id))
+        schedule = self.admin_site.admin_view(lambda request, campaign_id: schedule_view(self, request, campaign_id))
         return [
             path("<int:campaign_id>/status/", status, name="campaigns_campaign_status"),
+            path("<int:campaign_id>/send/", send, name="campaigns_campaign_send"),
+            path("<int:campaign_id>/schedule/", schedule, name="campaigns_campaign_schedule"),
             path("measure/", measure, name="campaigns_campaign_measure"),
             *super().get_urls(),
         ]
@@ -149,7 +228,8 @@ class CampaignAdmin(ShopScopedAdmin):
             return JsonResponse({"error": exc.detail})
         except ValidationError as exc:
             return JsonResponse({"error": " ".join(exc.messages)})
-        return JsonResponse({"encoding": size.encoding, "segments": size.segments})
+        return JsonResponse({"encoding": size.encoding, "segments": size.segments,
+                             "words": display.size_words(size.encoding, size.segments)})
 
     @staticmethod
     def measure_shop(request) -> Shop:
@@ -169,4 +249,5 @@ class CampaignAdmin(ShopScopedAdmin):
         campaign = self.get_queryset(request).filter(id=campaign_id).first()
         if campaign is None or not self.has_view_or_change_permission(request, campaign):
             raise Http404
-        return JsonResponse(display.counters_of(campaign))
+        counters = display.counters_of(campaign)
+        return JsonResponse({**counters, "display": display.live_status(campaign, counters)})

@@ -1,19 +1,77 @@
 """The contact admin: opt-out state, tags and consent history visible, changes through the contact services
 (consent changes recorded with source `admin`), CSV import, consent record download."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from campaigns.admin import contact_display as display
 from campaigns.admin.contacts_import import import_view
+from campaigns.admin.csv_downloads import rejected_rows_view, sample_import_view
 from campaigns.admin.messages import run_service
-from campaigns.admin.scoping import ShopScopedAdmin
-from campaigns.models import Contact
+from campaigns.admin.phone_search import PhoneSearchAdmin
+from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
+from campaigns.admin.tag_fields import TagsField
+from campaigns.models import Contact, Shop
+from campaigns.phones import phone_normalise
 from campaigns.services.contacts.upsert import CONSENT_SOURCE_ADMIN, contact_update, contact_upsert
 
 EDITED_FIELDS = ("phone", "first_name", "last_name", "sms_consent", "tags")
 CONSENT_RECORD = ("consent_history", "consent_export")
+CONSENT_CHOICES = ((True, "Yes: the customer agreed to receive marketing texts"),
+                   (False, "No: the customer has not agreed, or withdrew"))
+
+
+class ContactForm(forms.ModelForm):
+    """A new contact's number must not be one the shop has (that contact is linked instead, nothing changed);
+    consent is an explicit choice, and changing it needs a note on how the customer said so, recorded in the
+    consent history. `merchant_shop_id` is set per request (`ContactAdmin.get_form`)."""
+
+    merchant_shop_id = None
+    sms_consent = forms.TypedChoiceField(label="SMS consent", choices=CONSENT_CHOICES, widget=forms.RadioSelect,
+                                         coerce=lambda value: value in (True, "True"))
+    tags = TagsField(help_text="Words separated by commas, e.g. vip, newsletter.")
+    consent_note = forms.CharField(
+        label="How the customer said so", max_length=200, required=False,
+        help_text="Needed when consent changes, e.g. “signed up at the till on 3 May”; kept in the consent history.")
+
+    class Meta:
+        model = Contact
+        fields = ("shop", *EDITED_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial["sms_consent"] = None  # no answer until the merchant gives one
+
+    def clean(self):
+        cleaned = super().clean()
+        adding = self.instance.pk is None
+        if adding:
+            self._refuse_existing_number(cleaned)
+        consent_changes = cleaned.get("sms_consent") if adding else "sms_consent" in self.changed_data
+        if consent_changes and not cleaned.get("consent_note", "").strip():
+            self.add_error("consent_note", "Say how the customer gave or withdrew consent; it is recorded.")
+        return cleaned
+
+    def _refuse_existing_number(self, cleaned: dict) -> None:
+        shop = (Shop.objects.filter(id=self.merchant_shop_id).first() if self.merchant_shop_id
+                else cleaned.get("shop"))
+        if shop is None or not cleaned.get("phone"):
+            return
+        try:
+            phone = phone_normalise(cleaned["phone"], region=shop.default_region)
+        except ValueError as exc:
+            self.add_error("phone", str(exc))
+            return
+        existing = Contact.objects.filter(shop_id=shop.id, phone=phone).first()
+        if existing is not None:
+            url = reverse("admin:campaigns_contact_change", args=[existing.pk])
+            self.add_error("phone", format_html(
+                'This number is already a contact: <a href="{}">open {}</a> to change it. Nothing was changed.',
+                url, existing))
 
 
 class OptedOutFilter(admin.SimpleListFilter):
@@ -30,11 +88,13 @@ class OptedOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contact)
-class ContactAdmin(ShopScopedAdmin):
+class ContactAdmin(PhoneSearchAdmin, ShopScopedAdmin):
+    form = ContactForm
     list_display = ("phone", "first_name", "last_name", "shop", "sms_consent", "opted_out_at", "tag_list")
     list_filter = ("sms_consent", OptedOutFilter, "shop")
     search_fields = ("phone", "first_name", "last_name")
-    fields = ("shop", *EDITED_FIELDS, "consent_at", "consent_source", "opted_out_at", "timezone", *CONSENT_RECORD)
+    fields = ("shop", *EDITED_FIELDS, "consent_note", "consent_at", "consent_source", "opted_out_at", "timezone",
+              *CONSENT_RECORD)
     readonly_fields = ("consent_at", "consent_source", "opted_out_at", "timezone", *CONSENT_RECORD)
     show_full_result_count = False
     change_list_template = "admin/campaigns/contact_changelist.html"
@@ -51,6 +111,10 @@ class ContactAdmin(ShopScopedAdmin):
     def consent_export(self, obj):
         return display.consent_export_links(obj)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"merchant_shop_id": merchant_shop_id(request)})
+
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         return fields if obj else [f for f in fields if f not in CONSENT_RECORD]
@@ -59,15 +123,17 @@ class ContactAdmin(ShopScopedAdmin):
         """Through contact_upsert / contact_update, as the API does, a consent change recorded with source
         `admin` and the user's name; a refusal is shown, nothing saved."""
         data = {name: form.cleaned_data[name] for name in EDITED_FIELDS if name in form.changed_data or not change}
-        who = {"source": CONSENT_SOURCE_ADMIN, "detail": f"by {request.user.get_username()}"}
+        note = form.cleaned_data.get("consent_note", "").strip()
+        who = {"source": CONSENT_SOURCE_ADMIN,
+               "detail": f"by {request.user.get_username()}" + (f": {note}" if note else "")}
         if change:
             saved = []
             ok = run_service(request, "Save", lambda: saved.append(contact_update(contact=obj, data=data, **who)),
-                             "saved.")
+                             None)
         else:
             shop, saved = self.shop_for(request, obj), []
             ok = run_service(request, "Create", lambda: saved.append(contact_upsert(shop=shop, data=data, **who)),
-                             "saved.")
+                             None)
             if ok:
                 obj.pk, obj._state.adding = saved[0].contact.pk, False
         if not ok:
@@ -90,6 +156,10 @@ class ContactAdmin(ShopScopedAdmin):
         export = self.admin_site.admin_view(self.consent_export_view)
         return [
             path("import/", view, name="campaigns_contact_import"),
+            path("import/sample.csv", self.admin_site.admin_view(sample_import_view),
+                 name="campaigns_contact_import_sample"),
+            path("import/rejected.csv", self.admin_site.admin_view(rejected_rows_view),
+                 name="campaigns_contact_import_rejected"),
             path("<int:contact_id>/consent/", export, name="campaigns_contact_consent"),
             *super().get_urls(),
         ]

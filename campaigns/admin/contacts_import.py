@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
+from campaigns.admin.csv_downloads import rejected_rows_keep
 from campaigns.admin.scoping import merchant_shop_id
 from campaigns.models import Shop
 from campaigns.services.contacts.upsert import CONSENT_SOURCE_CSV, MAX_BULK_ROWS, contacts_bulk_upsert
@@ -115,6 +116,7 @@ def import_view(model_admin, request):
             text = form.cleaned_data["file"].read().decode("utf-8-sig")
             detail = f"{form.cleaned_data['file'].name} by {request.user.get_username()}"
             report = import_rows(shop=form.cleaned_data["shop"], parsed=csv_rows(text), detail=detail)
+            rejected_rows_keep(request, report["rejected"])
         except UnicodeDecodeError as exc:
             form.add_error("file", f"The file is not UTF-8 text (byte {exc.start + 1} is not); save it as "
                                    "CSV UTF-8 and import it again. Nothing was imported.")

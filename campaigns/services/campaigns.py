@@ -35,6 +35,13 @@ def campaign_update(*, campaign: Campaign, data: Mapping) -> Campaign:
     return campaign
 
 
+def campaign_fields_check(*, shop: Shop, data: Mapping) -> None:
+    """Raise what `campaign_create`/`campaign_update` would raise for these fields in `shop` (ValidationError
+    naming each bad field, DomainError `invalid_body` for a body that does not compile); changes nothing. A
+    form checks with it before saving, so a refusal keeps what was typed."""
+    _campaign_fields_clean(data, now=timezone.now(), shop=shop)
+
+
 def campaign_delete(*, campaign: Campaign) -> None:
     """Delete a `draft` or `scheduled` campaign (else DomainError `invalid_status`)."""
     with transaction.atomic():

@@ -20,7 +20,8 @@ def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = 
     """Create a shop. Opening credits are a `topup` in the ledger, so the balance equals the ledger's sum; a
     `sender` is registered to it (services/senders.py) as its default. Raises ValidationError for a bad domain,
     sender or amount, DomainError `shop_exists` for a known domain, `sender_taken` for another shop's sender.
-    Run it in a transaction to have nothing created when the sender is refused."""
+    Run it in a transaction to have nothing created when the sender is refused. A new shop appends opt-out
+    language to its campaigns (its merchant may turn that off in the settings)."""
     domain = domain.strip().lower()
     errors = {}
     if len(domain) > 255 or not _DOMAIN.fullmatch(domain):
@@ -35,7 +36,7 @@ def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = 
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            shop = Shop.objects.create(domain=domain, name=name or domain)
+            shop = Shop.objects.create(domain=domain, name=name or domain, append_opt_out=True)
             credits_topup(shop_id=shop.id, amount=credits, note="opening credits")
     except IntegrityError as exc:
         raise DomainError("shop_exists", f"A shop with domain {domain} exists already.") from exc

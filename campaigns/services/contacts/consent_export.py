@@ -43,7 +43,7 @@ def contact_consent_export(*, shop: Shop, contact_id: int) -> dict:
     }
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
     """A reply's text as a spreadsheet shows it, never run as a formula (a leading `'` is added)."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
@@ -54,6 +54,7 @@ def consent_export_csv(export: dict) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(
-        [export["phone"], e["action"], e["source"], _cell(e["detail"]), e["occurredAt"]] for e in export["events"]
+        [export["phone"], e["action"], e["source"], spreadsheet_cell(e["detail"]), e["occurredAt"]]
+        for e in export["events"]
     )
     return out.getvalue()

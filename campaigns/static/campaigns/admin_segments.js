@@ -19,7 +19,7 @@
       fetch(base + "measure/?" + query, {credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (d) {
-          if (d) { note.textContent = d.error ? d.error : d.encoding + " · " + d.segments + " segment(s) quoted (names as 10 characters)"; }
+          if (d) { note.textContent = d.error ? d.error : (body.value.length + " characters. " + d.words); }
         });
     }
     body.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(measure, 300); });

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def form(body: str) -> dict:
-    return {"name": "Spring", "body": body, "sender": "", "audience": "{}", "scheduled_at_0": "",
+    return {"name": "Spring", "body": body, "sender": "", "audience": "", "scheduled_at_0": "",
             "scheduled_at_1": ""}
 
 

@@ -48,7 +48,10 @@ def test_the_campaign_page_shows_the_apis_preflight():
 
     api = api_for(shop).get(f"/api/v1/campaigns/{campaign.id}/preflight").json()
     assert api["messaged"] == 3 and api["segments"] == 2
-    assert preflight_shown(page) == {k: v for k, v in api.items() if k not in ("ok", "campaignId")}
+    expected = {k: v for k, v in api.items() if k not in ("ok", "campaignId")}
+    expected["excluded"] = {k: v for k, v in api["excluded"].items() if k not in ("duplicate", "invalid_number")}
+    assert preflight_shown(page) == expected
+    assert "Left out: never agreed to texts" in page and "duplicate" not in page
     assert "Not enough credits: 1 more needed." in page
     assert 'Buy credits</a>' in page and '<a href="/admin/campaigns/creditpurchase/buy/">' in page
 
@@ -68,7 +71,7 @@ def test_a_preflight_refusal_is_shown_as_a_message_not_a_server_error():
     response = merchant_client(shop).get(change("campaign", campaign.id))
 
     assert response.status_code == 200
-    assert "Pre-flight refused (invalid_body): Unknown placeholder" in response.content.decode()
+    assert "This campaign cannot be sent yet: Unknown placeholder" in response.content.decode()
 
 
 def test_the_segments_quoted_in_the_admin_are_the_segments_charged(no_dispatch):

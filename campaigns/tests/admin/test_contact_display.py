@@ -75,7 +75,7 @@ def test_a_superuser_downloads_any_shops_record_and_csv_never_runs_a_reply_as_a_
 
 def _contact_form(contact, **fields):
     return {"phone": contact.phone, "first_name": contact.first_name, "last_name": contact.last_name,
-            "tags": "[]", **fields}
+            "tags": "", **fields}
 
 
 def test_a_consent_change_in_the_admin_leaves_an_event_with_source_admin():
@@ -83,15 +83,19 @@ def test_a_consent_change_in_the_admin_leaves_an_event_with_source_admin():
     contact = add_contacts(shop, 1)[0]
     client = merchant_client(shop)
 
-    assert client.post(change("contact", contact.id), _contact_form(contact)).status_code == 302
-    assert client.post(change("contact", contact.id), _contact_form(contact, sms_consent="on")).status_code == 302
-    client.post("/admin/campaigns/contact/add/", {"phone": "+306955555555", "sms_consent": "on", "tags": "[]"})
+    withdraw = _contact_form(contact, sms_consent="False", consent_note="asked by phone")
+    assert client.post(change("contact", contact.id), withdraw).status_code == 302
+    grant = _contact_form(contact, sms_consent="True", consent_note="signed at the till")
+    assert client.post(change("contact", contact.id), grant).status_code == 302
+    client.post("/admin/campaigns/contact/add/", {"phone": "+306955555555", "sms_consent": "True", "tags": "",
+                                                  "consent_note": "web form"})
 
     events = ConsentEvent.objects.filter(shop=shop).order_by("id")
     who = f"by owner@{shop.domain}"
     assert [(e.phone, e.action, e.source, e.detail) for e in events] == [
-        (contact.phone, "withdrawn", "admin", who), (contact.phone, "granted", "admin", who),
-        ("+306955555555", "granted", "admin", who),
+        (contact.phone, "withdrawn", "admin", f"{who}: asked by phone"),
+        (contact.phone, "granted", "admin", f"{who}: signed at the till"),
+        ("+306955555555", "granted", "admin", f"{who}: web form"),
     ]
     contact.refresh_from_db()
     assert (contact.sms_consent, contact.opted_out_at, contact.consent_source) == (True, None, "admin")

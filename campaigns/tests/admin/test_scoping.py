@@ -39,7 +39,7 @@ def test_merchant_lists_and_opens_only_their_shop(two_shops, model):
     shop_a, shop_b = two_shops
     client = merchant_client(shop_a)
     own, foreign = objects_of(shop_a)[model], objects_of(shop_b)[model]
-    listing = client.get(changelist(model))
+    listing = client.get(changelist(model) + ("?view=rows" if model == "credittransaction" else ""))
     assert listing.status_code == 200
     shown = {obj.pk for obj in listing.context["cl"].result_list}
     assert own.pk in shown and foreign.pk not in shown
@@ -91,7 +91,7 @@ def test_new_campaign_belongs_to_the_merchants_shop(two_shops):
     shop_a, _ = two_shops
     response = merchant_client(shop_a).post(
         "/admin/campaigns/campaign/add/", {"name": "Spring", "body": "Hi {{ first_name }}", "sender": "",
-                                           "audience": "{}", "scheduled_at_0": "", "scheduled_at_1": ""},
+                                           "audience": "", "scheduled_at_0": "", "scheduled_at_1": ""},
     )
     assert response.status_code == 302
     created = Campaign.objects.get(name="Spring")
@@ -101,7 +101,7 @@ def test_new_campaign_belongs_to_the_merchants_shop(two_shops):
 def test_merchant_cannot_create_in_another_shop(two_shops):
     shop_a, shop_b = two_shops
     merchant_client(shop_a).post(
-        "/admin/campaigns/campaign/add/", {"shop": shop_b.id, "name": "Sneaky", "body": "Hi", "audience": "{}"},
+        "/admin/campaigns/campaign/add/", {"shop": shop_b.id, "name": "Sneaky", "body": "Hi", "audience": ""},
     )
     assert Campaign.objects.get(name="Sneaky").shop == shop_a
 
@@ -130,8 +130,9 @@ def test_list_pages_never_count_every_row(two_shops):
 
     client = merchant_client(two_shops[0])
     for model in ("campaignrecipient", "credittransaction", "campaign", "contact"):
+        rows = "?view=rows" if model == "credittransaction" else ""  # its bare page is the bounded summary
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(changelist(model)).status_code == 200
+            assert client.get(changelist(model) + rows).status_code == 200
         counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
         if model in ("campaignrecipient", "credittransaction"):
             assert counts and all("LIMIT" in sql.upper() for sql in counts)

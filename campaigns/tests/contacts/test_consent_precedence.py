@@ -79,7 +79,8 @@ def test_a_csv_import_leaves_a_stop_in_place(shop, stopped):
 
 
 def test_an_admin_edit_leaves_a_stop_in_place(shop, stopped):
-    form = {"phone": PHONE, "first_name": "", "last_name": "", "tags": "[]", "sms_consent": "on"}
+    form = {"phone": PHONE, "first_name": "", "last_name": "", "tags": "", "sms_consent": "True",
+            "consent_note": "says they want texts again"}
     client = merchant_client(shop)
     response = client.post(change("contact", stopped.id), form, follow=True)
     assert "stays opted out" in response.content.decode()

@@ -121,7 +121,7 @@ def test_the_admins_test_send_refuses_an_opted_out_number():
             follow=True,
         ).content.decode()
         assert len(mock.calls) == 0
-    assert "refused (opted_out)" in page
+    assert "was not done: This number opted out" in page
 
 
 @responses.activate
@@ -142,7 +142,7 @@ def test_test_sends_are_throttled_per_shop_across_the_api_and_the_admin(settings
 
     assert answers == [200, 200]
     assert (refused.status_code, refused.json()["reason"]) == (429, "rate_limited")
-    assert "refused (rate_limited)" in page
+    assert "was not done: Too many test sends" in page
     assert len(responses.calls) == 2
     assert post_test(api_for(other), sending_campaign(other)).status_code == 200, "another shop has its own window"
     shop.refresh_from_db()
