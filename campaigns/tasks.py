@@ -8,11 +8,13 @@ import logging
 
 from celery import shared_task
 
+from campaigns.services.errors import DomainError
 from campaigns.services.publish import (
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
+    TASK_SHOPIFY_SYNC,
 )
 from campaigns.services.reports.help_reply import help_answer_deliver
 from campaigns.services.sending.batch_send import batch_send
@@ -23,10 +25,11 @@ from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve
 from campaigns.services.shopify_sync.install import shopify_install_setup
+from campaigns.services.shopify_sync.sync import shopify_sync_fail, shopify_sync_run
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
 from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
-from shopify.errors import Throttled, TransientError
+from shopify.errors import ShopifyError, Throttled, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -111,3 +114,20 @@ def shopify_process_webhook(webhook_pk: int) -> str:
     outcome = shopify_webhook_process(webhook_pk=webhook_pk)
     logger.info("Shopify webhook %s: %s", webhook_pk, outcome)
     return outcome
+
+
+# The customer sync resumes from its checkpoint: a killed worker's message is delivered again (acks_late), a
+# transient Shopify failure is retried; anything else (or retries exhausted) marks the sync failed.
+@shared_task(bind=True, name=TASK_SHOPIFY_SYNC, acks_late=True, reject_on_worker_lost=True, max_retries=8)
+def shopify_sync(self, install_id: int) -> str:
+    try:
+        return shopify_sync_run(install_id=install_id)
+    except (TransientError, Throttled) as exc:
+        if self.request.retries >= self.max_retries:
+            shopify_sync_fail(install_id=install_id, error=str(exc))
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** self.request.retries)) from exc
+    except (DomainError, ShopifyError) as exc:
+        logger.warning("Shopify sync of install %s failed: %s", install_id, exc)
+        shopify_sync_fail(install_id=install_id, error=str(exc))
+        return "failed"

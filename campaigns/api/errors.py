@@ -22,6 +22,8 @@ REASON_STATUS = {
     "insufficient_credits": status.HTTP_402_PAYMENT_REQUIRED,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
     "provider_error": status.HTTP_502_BAD_GATEWAY,
+    "not_installed": status.HTTP_409_CONFLICT,
+    "sync_running": status.HTTP_409_CONFLICT,
 }
 
 _DRF_REASONS = {

@@ -13,6 +13,7 @@ from campaigns.api import (
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
     path("shopify", views_shopify.ShopifyView.as_view(), name="shopify"),
+    path("shopify/sync", views_shopify.ShopifySyncView.as_view(), name="shopify-sync"),
     path("contacts/", views_contacts.ContactListView.as_view(), name="contact-list"),
     path("contacts/bulk", views_contacts.ContactBulkView.as_view(), name="contact-bulk"),
     path("contacts/<int:pk>/", views_contacts.ContactDetailView.as_view(), name="contact-detail"),
