@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from campaigns.api.schema import error_responses
 from campaigns.services.shopify_sync.status import shopify_status
-from campaigns.services.shopify_sync.sync import shopify_sync_start
+from campaigns.services.shopify_sync.sync_start import shopify_sync_start
 
 _STATUS = inline_serializer("ShopifyStatus", {
     "connected": serializers.BooleanField(),

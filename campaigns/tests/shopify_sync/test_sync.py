@@ -8,7 +8,8 @@ import pytest
 from campaigns.models import ConsentEvent, Contact, ShopifyInstall
 from campaigns.services.errors import DomainError
 from campaigns.services.shopify_sync import sync as sync_module
-from campaigns.services.shopify_sync.sync import shopify_sync_run, shopify_sync_start
+from campaigns.services.shopify_sync.sync import shopify_sync_run
+from campaigns.services.shopify_sync.sync_start import shopify_sync_start
 from campaigns.tests.support.factories import ShopFactory
 from shopify.simulator import ShopifySimulator
 from shopify.tokens import encrypt_token
