@@ -84,6 +84,15 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
     return applied
 
 
+def customer_deleted(*, shop: Shop, customer_id: int, now: datetime) -> int:
+    """customers/delete: the customer's contacts lose their link to Shopify and their consent (a withdrawal
+    event each where they could be messaged); a repeat changes nothing. The contacts changed."""
+    _serialise_contact_writes(shop=shop)
+    with connection.cursor() as cursor:
+        cursor.execute(_DELETED, {"shop": shop.pk, "customer": customer_id, "now": now, "source": SHOPIFY_SOURCE})
+        return cursor.rowcount
+
+
 def _load(cursor, rows: list[tuple]) -> None:
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_IN} (customer_id bigint, phone text, first_name text, last_name text,"
@@ -169,4 +178,18 @@ _UNLINK_MOVED = f"""
 UPDATE {_CONTACT} c SET shopify_customer_id = NULL
 FROM {_IN} s
 WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone
+"""
+_DELETED = f"""
+WITH gone AS (
+    SELECT id, phone, sms_consent AND opted_out_at IS NULL AS was_messageable FROM {_CONTACT}
+    WHERE shop_id = %(shop)s AND shopify_customer_id = %(customer)s FOR UPDATE
+), changed AS (
+    UPDATE {_CONTACT} c SET shopify_customer_id = NULL, sms_consent = false, updated_at = %(now)s,
+        opted_out_at = CASE WHEN g.was_messageable THEN %(now)s ELSE c.opted_out_at END
+    FROM gone g WHERE c.id = g.id
+    RETURNING c.id
+)
+INSERT INTO {_EVENT} (shop_id, contact_id, phone, action, source, detail, occurred_at)
+SELECT %(shop)s, g.id, g.phone, 'withdrawn', %(source)s, 'customer deleted in Shopify', %(now)s
+FROM gone g JOIN changed USING (id) WHERE g.was_messageable
 """
