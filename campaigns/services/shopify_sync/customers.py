@@ -10,6 +10,7 @@ The rules, per row:
   `sms_reply`) wins over a `subscribed` whose consent time is not after it; one dated after it gives consent back.
 - Names and the customer id: applied only from a customer state newer than the one applied (`shopify_updated_at`).
 - Only rows whose values change are written, so a re-sync of an unchanged shop writes nothing.
+- A phone erased on the customer's request (suppression.py) is left out, counted as skipped.
 """
 
 import re
@@ -22,6 +23,7 @@ from django.db import connection
 from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
 from campaigns.services.contacts.upsert import _serialise_contact_writes
+from campaigns.services.shopify_sync.suppression import suppressed_phones
 from shopify.records import Customer
 
 SHOPIFY_SOURCE = "shopify"
@@ -73,6 +75,10 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
         rows.append((customer.customer_id, phone, customer.first_name, customer.last_name, with_profile,
                      customer.updated_at, consent and consent.state, consent and consent.opt_in_level,
                      consent and consent.updated_at, consent and consent.collected_from))
+    erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
+    if erased:  # a customer erased on request (privacy.py) stays out
+        applied.skipped_no_phone += sum(row[1] in erased for row in rows)
+        rows = [row for row in rows if row[1] not in erased]
     if not rows:
         return applied
     _serialise_contact_writes(shop=shop)

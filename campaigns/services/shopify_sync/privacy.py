@@ -6,13 +6,10 @@ it (one-way), blanks their names and the texts of their messages, and keeps the 
 an opted-out number stays suppressed if it comes back, and campaign counts stay right (recipient rows remain).
 """
 
-import hashlib
-import hmac
 import json
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Q
 
 from campaigns.models import (
@@ -25,20 +22,11 @@ from campaigns.models import (
     SuppressedPhone,
 )
 from campaigns.services.shopify_sync.customers import customer_phone
+from campaigns.services.shopify_sync.suppression import phone_hash, phone_token
 from messaging.models import MessageLog
 
 logger = logging.getLogger(__name__)
 REDACTED_BODY = '{"redacted": true}'
-
-
-def phone_hash(phone: str) -> str:
-    """HMAC-SHA256 of the E.164 phone keyed with SECRET_KEY, hex: the only trace of an erased number."""
-    return hmac.new(settings.SECRET_KEY.encode(), phone.encode(), hashlib.sha256).hexdigest()
-
-
-def phone_token(phone: str) -> str:
-    """What an erased phone becomes in rows that need a unique value there: `~` and 19 hex digits of its hash."""
-    return "~" + phone_hash(phone)[:19]
 
 
 def customer_contacts(*, shop: Shop, customer_id: int | None, phone: str | None):

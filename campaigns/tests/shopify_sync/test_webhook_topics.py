@@ -15,7 +15,7 @@ from campaigns.models import (
     ShopifyWebhook,
     SuppressedPhone,
 )
-from campaigns.services.shopify_sync.privacy import phone_hash
+from campaigns.services.shopify_sync.suppression import phone_hash
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
 from campaigns.tests.support.factories import CampaignFactory, ShopFactory
 from campaigns.tests.support.pii_scan import tables_containing
@@ -131,6 +131,9 @@ def test_a_redacted_customer_leaves_no_trace_in_any_table(shop):
     contact.refresh_from_db()
     assert not contact.sms_consent and CampaignRecipient.objects.count() == 1
     assert SuppressedPhone.objects.filter(shop=shop, phone_hash=phone_hash(PHONE)).exists()
+    _deliver("customers/create", _customer("2026-12-01T10:00:00Z", "Grace"))
+    _deliver("customers_marketing_consent/update", _consent("subscribed", "2026-12-01T10:00:00Z"))
+    assert not Contact.objects.filter(phone=PHONE).exists()
 
 
 def test_shop_redact_erases_the_shop_once_uninstalled(shop):
