@@ -21,6 +21,10 @@ class Shop(models.Model):
     quiet_hours_end = models.TimeField(default=time(21, 0))
     frequency_cap_hours = models.PositiveIntegerField(null=True, blank=True)
     help_text = models.CharField(max_length=320, blank=True)
+    stop_confirmation_text = models.CharField(
+        max_length=160, blank=True, default="", db_default="",
+        help_text="The one SMS answering an opt-out; blank: a default naming the shop and how to come back (START).",
+    )
     opt_out_text = models.CharField(max_length=100, blank=True)
     append_opt_out = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -33,6 +37,22 @@ class Shop(models.Model):
 
     def __str__(self):
         return self.domain
+
+
+class ShopSender(models.Model):
+    """A sender id a shop may send from, registered by ops once they verified the shop owns it (`shop_sender`).
+    Replies to a sender concern only the shops that registered it. One shop per sender unless ops register
+    it to several explicitly (`--shared`); such a sender follows the shared fallback sender's rules."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="senders")
+    sender = models.CharField(max_length=16, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "sender"], name="shop_sender_unique")]
+
+    def __str__(self):
+        return f"{self.sender} ({self.shop})"
 
 
 class ApiKey(models.Model):
@@ -62,6 +82,11 @@ class Contact(models.Model):
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_source = models.CharField(max_length=32, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # The last opt-out by a reply (STOP) and the sender it was sent to: only a START, or a consent record of
+    # the consumer's dated after it, gives consent back (services/contacts/consent.py). A database default, so
+    # set-based INSERTs that name only the older columns (bench, tests) keep working.
+    reply_opted_out_at = models.DateTimeField(null=True, blank=True)
+    reply_opted_out_sender = models.CharField(max_length=20, blank=True, default="", db_default="")
     timezone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -10,13 +10,14 @@ from celery import shared_task
 
 from campaigns.services.errors import DomainError
 from campaigns.services.publish import (
+    TASK_SEND_AUTO_REPLY,
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
     TASK_SHOPIFY_SYNC,
 )
-from campaigns.services.reports.help_reply import help_answer_deliver
+from campaigns.services.reports.auto_reply import auto_reply_deliver
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
 from campaigns.services.sending.held_release import held_recipients_release
@@ -50,17 +51,28 @@ def send_batch(self, batch_id: int, limiter_waits: int = 0) -> str:
                          unpublished=lambda: batches_undispatch(batch_ids=[batch_id]))
 
 
-# A HELP answer the rate limiter deferred: sent once the shop's limits have room (routed to the send queue).
-# The row is claimed before the request, so a redelivered message never sends it twice.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name=TASK_SEND_HELP_ANSWER)
-def send_help_answer(self, log_id: int, attempt: int = 1) -> str:
+def _auto_reply(task, log_id: int, attempt: int) -> str:
     while True:
-        result = help_answer_deliver(log_id=log_id, attempt=attempt)
-        logger.info("HELP answer %s: %s", log_id, result.status)
+        result = auto_reply_deliver(log_id=log_id, attempt=attempt)
+        logger.info("automatic answer %s: %s", log_id, result.status)
         if result.retry_in_s is None:
             return result.status
         attempt += 1
-        task_retry_later(self, result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
+        task_retry_later(task, result.retry_in_s, args=[log_id], kwargs={"attempt": attempt})
+
+
+# A HELP answer or STOP confirmation, published after the inbound webhook's commit: sent once the rate limits
+# have room (routed to the send queue). The row is claimed before the request, so a redelivered message never
+# sends it twice.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name=TASK_SEND_AUTO_REPLY)
+def send_auto_reply(self, log_id: int, attempt: int = 1) -> str:
+    return _auto_reply(self, log_id, attempt)
+
+
+# The same task under its former name (messages queued before the rename still carry it).
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, name=TASK_SEND_HELP_ANSWER)
+def send_help_answer(self, log_id: int, attempt: int = 1) -> str:
+    return _auto_reply(self, log_id, attempt)
 
 
 def _periodic(name: str, work) -> dict | None:

@@ -51,6 +51,11 @@ MITTO_TRAFFIC_ACCOUNT_ID = _read("MITTO_TRAFFIC_ACCOUNT_ID", env.str, "")
 MITTO_SENDER = _read("MITTO_SENDER", env.str, "")
 MITTO_TIMEOUT_S = _positive("MITTO_TIMEOUT_S", _read("MITTO_TIMEOUT_S", env.float, 10.0))
 MITTO_WEBHOOK_SECRET = _read("MITTO_WEBHOOK_SECRET", env.str, "")
+# The one answer to HELP on the shared fallback sender (and on a sender several shops registered).
+PLATFORM_HELP_TEXT = _read(
+    "PLATFORM_HELP_TEXT", env.str,
+    "Shop SMS: marketing texts from the shops you subscribed to. Msg & data rates may apply. Reply STOP to opt out.",
+)
 
 SMS_BATCH_SIZE = _positive("SMS_BATCH_SIZE", _read("SMS_BATCH_SIZE", env.int, 5000), maximum=5000)
 RATE_LIMIT_TRAFFIC_ACCOUNT_MAX = _positive(

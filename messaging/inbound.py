@@ -1,11 +1,19 @@
 """Inbound SMS (replies forwarded by Mitto) parsed into a plain record, and opt-out keywords recognised.
 
-Keyword rule: a message is a keyword only when the keyword is the whole message, in any case, with
-surrounding whitespace ignored. "STOP" and " stop\\n" opt out; "stop please", "STOP." or "don't stop" do
-not. A false opt-out silently loses a customer who wanted the messages, and carriers' own keyword
-handling uses the same whole-message rule; anything else is left for a human to read.
+Keyword rule (`classify_keyword`). A reply is read as its words: letters and digits, apostrophes kept,
+everything else a separator, any case; "opt out" and "opt-out" count as the one word OPTOUT.
+- A reply that is exactly one keyword (punctuation aside: "STOP", " stop.", "Opt-Out!") is that keyword:
+  STOP, QUIT, END, REVOKE, OPT OUT, CANCEL, UNSUBSCRIBE, STOPALL, OPTOUT opt out (the FCC's words plus two
+  carriers honour), START/UNSTOP opt back in, HELP/INFO ask for help.
+- Inside a short reply (at most MAX_REPLY_WORDS words) an opt-out word also opts out: STOP, STOPALL,
+  UNSUBSCRIBE, OPTOUT and REVOKE anywhere ("Stop texting me", "please unsubscribe"), unless right after a
+  negation ("don't stop"); END, QUIT and CANCEL, which are everyday words of a shop's customers ("cancel my
+  order"), only when the next words name the messages ("cancel these texts", "quit messaging me").
+- A longer message opts out of nothing ("the sale ends at the end of the week?"), and START or HELP count only as
+  the whole reply: a false opt-in would text someone who did not ask, and anything else is left for a human.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,12 +23,27 @@ from messaging.reports import MalformedPayload, first_present
 
 Keyword = Literal["stop", "start", "help"]
 
+STOP_WORDS = ("stop", "quit", "end", "revoke", "optout", "cancel", "unsubscribe", "stopall")
 KEYWORDS: dict[str, Keyword] = {
-    **dict.fromkeys(("stop", "unsubscribe", "cancel", "end", "quit", "stopall"), "stop"),
+    **dict.fromkeys(STOP_WORDS, "stop"),
     **dict.fromkeys(("start", "unstop"), "start"),
     **dict.fromkeys(("help", "info"), "help"),
 }
-_LONGEST_KEYWORD = max(map(len, KEYWORDS))
+MAX_REPLY_WORDS = 8
+# Opt-out words that mean it wherever they stand in a short reply, and those that need the messages named too.
+_STRONG_STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "optout", "revoke"})
+_WEAK_STOP_WORDS = frozenset(STOP_WORDS) - _STRONG_STOP_WORDS
+_ABOUT_MESSAGES = frozenset({
+    "text", "texts", "texting", "txt", "txts", "message", "messages", "messaging", "msg", "msgs", "sms", "this",
+    "these", "them", "subscription", "list", "alerts", "marketing", "promos", "notifications",
+})
+# How far after END/QUIT/CANCEL the messages must be named ("cancel my subscription", not "cancel my order, text").
+_ABOUT_MESSAGES_WITHIN = 2
+_NEGATIONS = frozenset({"don't", "dont", "not", "never", "won't", "can't", "cannot", "didn't"})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_OPT_OUT_PHRASE = re.compile(r"\bopt[\s-]*out\b")
+# Longer texts are not read for keywords at all (a reply is a few segments; this bounds the work on junk).
+_MAX_READ_CHARS = 1000
 
 SENDER_KEYS = ("from", "msisdn")
 TEXT_KEYS = ("text", "message")
@@ -57,11 +80,33 @@ def parse_inbound(payload: Any) -> InboundMessage:
 
 
 def classify_keyword(text: str) -> Keyword | None:
-    """'stop', 'start' or 'help' when the whole message is one of their keywords (see the module docstring)."""
-    if type(text) is not str:
+    """'stop', 'start' or 'help' by the rule of the module docstring, else None."""
+    if type(text) is not str or len(text) > _MAX_READ_CHARS:
         return None
-    text = text.strip()
-    return KEYWORDS.get(text.casefold()) if len(text) <= _LONGEST_KEYWORD else None
+    words = reply_words(text)
+    if len(words) == 1:
+        return KEYWORDS.get(words[0])
+    if len(words) > MAX_REPLY_WORDS:
+        return None
+    return "stop" if _opts_out(words) else None
+
+
+def reply_words(text: str) -> list[str]:
+    """The reply's words, casefolded (curly apostrophes made straight), "opt out" joined into "optout"."""
+    text = _OPT_OUT_PHRASE.sub(" optout ", text.casefold().replace("\u2019", "'"))
+    return _WORD.findall(text)
+
+
+def _opts_out(words: list[str]) -> bool:
+    for index, word in enumerate(words):
+        if index and words[index - 1] in _NEGATIONS:
+            continue
+        if word in _STRONG_STOP_WORDS:
+            return True
+        following = words[index + 1:index + 1 + _ABOUT_MESSAGES_WITHIN]
+        if word in _WEAK_STOP_WORDS and not _ABOUT_MESSAGES.isdisjoint(following):
+            return True
+    return False
 
 
 def normalise_number(raw: str) -> str:

@@ -1,7 +1,7 @@
 """The contact admin: opt-out state, tags and consent history visible, changes through the contact services
 (consent changes recorded with source `admin`), CSV import, consent record download."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import Http404
 from django.urls import path
 
@@ -61,15 +61,20 @@ class ContactAdmin(ShopScopedAdmin):
         data = {name: form.cleaned_data[name] for name in EDITED_FIELDS if name in form.changed_data or not change}
         who = {"source": CONSENT_SOURCE_ADMIN, "detail": f"by {request.user.get_username()}"}
         if change:
-            ok = run_service(request, "Save", lambda: contact_update(contact=obj, data=data, **who), "saved.")
+            saved = []
+            ok = run_service(request, "Save", lambda: saved.append(contact_update(contact=obj, data=data, **who)),
+                             "saved.")
         else:
             shop, saved = self.shop_for(request, obj), []
             ok = run_service(request, "Create", lambda: saved.append(contact_upsert(shop=shop, data=data, **who)),
                              "saved.")
             if ok:
-                obj.pk, obj._state.adding = saved[0][0].pk, False
+                obj.pk, obj._state.adding = saved[0].contact.pk, False
         if not ok:
             request.sms_refused = True
+        elif saved[0].kept_opted_out:
+            messages.warning(request, "The contact replied STOP and stays opted out: only their own START (or a "
+                                      "newer Shopify consent) gives consent back.")
 
     def message_user(self, request, message, *args, **kwargs):
         if not getattr(request, "sms_refused", False):

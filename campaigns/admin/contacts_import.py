@@ -86,14 +86,16 @@ def csv_rows(text: str) -> CsvRows:
 
 def import_rows(*, shop: Shop, parsed: CsvRows, detail: str = "") -> dict:
     """Upsert in chunks the service accepts, consent changes recorded with source `csv` (who: `detail`);
-    rejected rows carry their CSV line number (header is line 1)."""
-    report = {"created": 0, "updated": 0, "rejected": list(parsed.rejected)}
+    rejected rows carry their CSV line number (header is line 1); rows asking for consent that a reply STOP
+    refused are counted in `kept_opted_out`."""
+    report = {"created": 0, "updated": 0, "rejected": list(parsed.rejected), "kept_opted_out": 0}
     rows = parsed.rows
     for start in range(0, len(rows), MAX_BULK_ROWS):
         result = contacts_bulk_upsert(shop=shop, rows=rows[start:start + MAX_BULK_ROWS], source=CONSENT_SOURCE_CSV,
                                       detail=detail)
         report["created"] += result.created
         report["updated"] += result.updated
+        report["kept_opted_out"] += result.kept_opted_out
         report["rejected"] += [{**r, "line": parsed.lines[start + r["index"]]} for r in result.rejected]
     report["rejected"].sort(key=lambda r: r["line"])
     return report

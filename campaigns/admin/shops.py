@@ -1,9 +1,11 @@
 """The shop (credit balance and held credits) and its credit ledger, read-only for merchants."""
 
+from django import forms
 from django.contrib import admin
 
 from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin, ScopedFilter, ShopScopedAdmin
 from campaigns.models import CreditTransaction, Shop, ShopMembership
+from campaigns.services.senders import shop_senders
 
 
 class SuperuserWrites:
@@ -19,11 +21,34 @@ class SuperuserWrites:
         return request.user.is_superuser
 
 
+class ShopForm(forms.ModelForm):
+    """The shop's fields (the admin makes its Meta) with the default sender checked against the registry."""
+
+    def clean_sender(self):
+        """Only a registered sender may be the default (a new shop gets one with create_shop --sender)."""
+        sender = self.cleaned_data["sender"]
+        if sender and not (self.instance.pk and sender in shop_senders(self.instance)):
+            raise forms.ValidationError(f"{sender!r} is not registered to this shop: register it with "
+                                        "shop_sender first.")
+        return sender
+
+
 @admin.register(Shop)
 class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
+    form = ShopForm
     shop_path = "id"
     list_display = ("domain", "name", "credits", "credits_held", "is_active")
     search_fields = ("domain", "name")
+    readonly_fields = ("registered_senders",)
+    help_texts = {"sender": "The default sender: one of the shop's registered senders (python manage.py "
+                            "shop_sender DOMAIN add SENDER), or blank for the deployment's fallback sender."}
+
+    def get_form(self, request, obj=None, **kwargs):
+        return super().get_form(request, obj, help_texts=self.help_texts, **kwargs)
+
+    @admin.display(description="registered senders")
+    def registered_senders(self, obj):
+        return ", ".join(shop_senders(obj)) if obj.pk else "-"
 
 
 @admin.register(CreditTransaction)

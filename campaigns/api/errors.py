@@ -17,6 +17,7 @@ REASON_STATUS = {
     "invalid_status": status.HTTP_409_CONFLICT,
     "no_recipients": status.HTTP_400_BAD_REQUEST,
     "invalid_body": status.HTTP_400_BAD_REQUEST,
+    "invalid_sender": status.HTTP_400_BAD_REQUEST,
     "invalid_request": status.HTTP_400_BAD_REQUEST,
     "shop_inactive": status.HTTP_403_FORBIDDEN,
     "insufficient_credits": status.HTTP_402_PAYMENT_REQUIRED,

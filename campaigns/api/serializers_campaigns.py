@@ -70,7 +70,11 @@ class CampaignInputSerializer(serializers.Serializer):
         max_length=MAX_BODY_LENGTH, trim_whitespace=False,
         help_text="May use {{ first_name }} and {{ last_name }}.",
     )
-    sender = StrictCharField(max_length=16, required=False, allow_blank=True, allow_null=True)
+    sender = StrictCharField(
+        max_length=16, required=False, allow_blank=True, allow_null=True,
+        help_text="One of the shop's registered senders (GET /api/v1/shop `senders`), another is 400 "
+                  "invalid_sender; omitted or blank: the shop's default sender.",
+    )
     audience = AudienceField(required=False, allow_null=True)
     scheduled_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="In the future: the campaign is scheduled; null: draft."

@@ -10,19 +10,27 @@ from campaigns.api.serializers_campaigns import NOT_BLANK
 from campaigns.fields import MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Contact
 from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
+from campaigns.services.contacts.consent import REPLY_SOURCE
 from campaigns.services.contacts.upsert import MAX_BULK_ROWS
 
 
 class ContactSerializer(serializers.ModelSerializer):
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    opted_out_by = serializers.SerializerMethodField(
+        help_text='"sms_reply" while the contact is opted out by its own STOP reply: a write saying sms_consent '
+                  "true leaves it opted out (only a START reply, or a newer Shopify consent, gives consent back)."
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id", "phone", "first_name", "last_name", "tags", "sms_consent", "consent_at", "consent_source",
-            "opted_out_at", "created_at", "updated_at",
+            "opted_out_at", "opted_out_by", "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def get_opted_out_by(self, contact: Contact) -> str | None:
+        return REPLY_SOURCE if contact.reply_opted_out_at else None
 
 
 class ContactInputSerializer(serializers.Serializer):
@@ -56,6 +64,9 @@ class BulkRejectedSerializer(serializers.Serializer):
 class ContactBulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
+    kept_opted_out = serializers.IntegerField(
+        help_text="Valid rows saying sms_consent true for a contact that replied STOP: kept opted out."
+    )
     rejected = BulkRejectedSerializer(many=True)
 
 

@@ -47,9 +47,9 @@ class ContactListView(ShopScopedView):
         },
     )
     def post(self, request):
-        contact, created = contact_upsert(shop=request.user.shop, data=request.data)
-        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(ContactSerializer(contact).data, status=answer)
+        written = contact_upsert(shop=request.user.shop, data=request.data)
+        answer = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+        return Response(ContactSerializer(written.contact).data, status=answer)
 
 
 class ContactBulkView(APIView):
@@ -80,8 +80,8 @@ class ContactDetailView(ShopObjectView):
         request=ContactInputSerializer, responses={200: ContactSerializer, **error_responses(*BODY_ERRORS, 404)}
     )
     def patch(self, request, pk):
-        contact = contact_update(contact=self.get_object(), data=request.data)
-        return Response(ContactSerializer(contact).data)
+        written = contact_update(contact=self.get_object(), data=request.data)
+        return Response(ContactSerializer(written.contact).data)
 
     @extend_schema(responses={204: None, **error_responses(404)})
     def delete(self, request, pk):

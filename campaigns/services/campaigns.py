@@ -12,11 +12,13 @@ from campaigns.models import Campaign, Shop
 from campaigns.services.audience.definition import audience_clean
 from campaigns.services.compliance.message import campaign_size
 from campaigns.services.errors import DomainError
+from campaigns.services.senders import sender_owned_check
 
 
 def campaign_create(*, shop: Shop, data: Mapping) -> Campaign:
     """Create a campaign from typed fields (`name`, `body`, optional `sender`, `audience`, `scheduled_at`).
-    Its body compiles (else DomainError `invalid_body`); it is `scheduled` when `scheduled_at` is given."""
+    Its body compiles (else DomainError `invalid_body`); its sender, when given, is one of the shop's registered
+    senders (else DomainError `invalid_sender`); it is `scheduled` when `scheduled_at` is given."""
     fields = _campaign_fields_clean(data, now=timezone.now(), shop=shop)
     return Campaign.objects.create(shop=shop, **fields)
 
@@ -73,4 +75,6 @@ def _campaign_fields_clean(data: Mapping, *, now: datetime, shop: Shop) -> dict:
         fields.update(scheduled_at=scheduled_at, status=status)
     if errors:
         raise ValidationError(errors)
+    if fields.get("sender"):
+        sender_owned_check(shop=shop, sender=fields["sender"])
     return fields

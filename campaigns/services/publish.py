@@ -4,6 +4,8 @@ modules at start-up so every name is registered. In eager mode (no broker) the t
 `apply_async` does."""
 
 TASK_SEND_BATCH = "campaigns.send_batch"
+TASK_SEND_AUTO_REPLY = "campaigns.send_auto_reply"
+# The automatic answer's former name, still registered so messages queued under it are sent.
 TASK_SEND_HELP_ANSWER = "campaigns.send_help_answer"
 TASK_SHOPIFY_INSTALL_SETUP = "campaigns.shopify_install_setup"
 TASK_SHOPIFY_PROCESS_WEBHOOK = "campaigns.shopify_process_webhook"

@@ -9,14 +9,17 @@ from campaigns.fields import sender_clean
 from campaigns.models import Shop
 from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
+from campaigns.services.senders import shop_sender_add
 
 MAX_CREDITS = 2**63 - 1
 _DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = "") -> Shop:
-    """Create a shop. Opening credits are a `topup` in the ledger, so the balance equals the ledger's sum.
-    Raises ValidationError for a bad domain, sender or amount, DomainError `shop_exists` for a known domain."""
+    """Create a shop. Opening credits are a `topup` in the ledger, so the balance equals the ledger's sum; a
+    `sender` is registered to it (services/senders.py) as its default. Raises ValidationError for a bad domain,
+    sender or amount, DomainError `shop_exists` for a known domain, `sender_taken` for another shop's sender.
+    Run it in a transaction to have nothing created when the sender is refused."""
     domain = domain.strip().lower()
     errors = {}
     if len(domain) > 255 or not _DOMAIN.fullmatch(domain):
@@ -31,9 +34,11 @@ def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = 
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            shop = Shop.objects.create(domain=domain, name=name or domain, sender=sender)
+            shop = Shop.objects.create(domain=domain, name=name or domain)
             credits_topup(shop_id=shop.id, amount=credits, note="opening credits")
-            shop.refresh_from_db()
     except IntegrityError as exc:
         raise DomainError("shop_exists", f"A shop with domain {domain} exists already.") from exc
+    if sender:
+        shop_sender_add(shop=shop, sender=sender)
+        shop.refresh_from_db()
     return shop

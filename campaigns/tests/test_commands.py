@@ -33,7 +33,7 @@ def test_create_shop_prints_a_working_key_on_the_last_line(db):
     assert response.status_code == 200
     assert response.json() == {
         "domain": "example.myshopify.com", "name": "example.myshopify.com", "credits": 5000, "credits_held": 0,
-        "sender": "Example",
+        "sender": "Example", "senders": ["Example"],
     }
 
 

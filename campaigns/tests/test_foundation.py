@@ -16,6 +16,7 @@ def test_shop_endpoint_shows_the_callers_shop(api, shop):
     assert response.status_code == 200
     assert response.json() == {
         "domain": shop.domain, "name": shop.name, "credits": shop.credits, "credits_held": 0, "sender": "MyShop",
+        "senders": ["MyShop"],
     }
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from messaging.inbound import InboundMessage, classify_keyword, normalise_number, parse_inbound
+from messaging.inbound import MAX_REPLY_WORDS, InboundMessage, classify_keyword, normalise_number, parse_inbound
 from messaging.reports import MalformedPayload
 
 
@@ -86,12 +86,22 @@ def test_help_keywords_ask_for_help(word):
     assert classify_keyword(word) == "help"
 
 
+@pytest.mark.parametrize("word", ["REVOKE", "OPTOUT", "opt out", "Opt-Out", "OPT  OUT"])
+def test_the_fccs_other_words_opt_out(word):
+    assert classify_keyword(word) == "stop"
+
+
 @pytest.mark.parametrize(
-    "text",
-    ["stop please", "STOP.", "please stop", "don't stop", "S T O P", "STOPP", "", "   ", "thanks!", "x" * 10_000],
+    "text", ["S T O P", "STOPP", "", "   ", "thanks!", "x" * 10_000, "stop " * 300, "help me", "start now"]
 )
-def test_a_keyword_must_be_the_whole_message(text):
+def test_no_keyword(text):
     assert classify_keyword(text) is None
+
+
+def test_a_stop_word_counts_only_within_a_short_reply():
+    words = ["please", "stop", "sending", "me", "offers", "I", "have", "enough"]
+    assert classify_keyword(" ".join(words[:MAX_REPLY_WORDS])) == "stop"
+    assert classify_keyword(" ".join([*words, "now"][:MAX_REPLY_WORDS + 1])) is None
 
 
 @pytest.mark.parametrize("value", [None, 42, ["STOP"]])

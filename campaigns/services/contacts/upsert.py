@@ -10,16 +10,20 @@ import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from campaigns.fields import tags_clean, text_clean
 from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import phone_normalise
 from campaigns.services.contacts.consent import (
     CONSENT_FIELDS,
+    CONSUMER_ACT_SOURCES,
     NO_CONSENT,
     ConsentState,
     consent_apply,
@@ -44,11 +48,13 @@ _OPTIONAL_FIELDS = {
 
 @dataclass(frozen=True)
 class ContactInput:
-    """One cleaned row: the E.164 phone, the consent stated, and whichever optional fields were given."""
+    """One cleaned row: the E.164 phone, the consent stated (and, from a source in CONSUMER_ACT_SOURCES, when
+    the consumer gave it: `consent_updated_at`), and whichever optional fields were given."""
 
     phone: str | None
     sms_consent: bool | None
     fields: dict[str, object]
+    consent_event_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,25 @@ class BulkUpsertResult:
     created: int
     updated: int
     rejected: list[dict] = field(default_factory=list)
+    kept_opted_out: int = 0
 
 
-def contact_input_clean(data: object, *, region: str, partial: bool = False) -> ContactInput:
+class ContactWrite(NamedTuple):
+    """One contact written: `kept_opted_out` when it asked for consent and a reply STOP kept it opted out."""
+
+    contact: Contact
+    created: bool
+    kept_opted_out: bool
+
+
+def contact_input_clean(
+    data: object, *, region: str, partial: bool = False, consent_time: bool = False
+) -> ContactInput:
     """Check and normalise one contact object; raise ValidationError({field: [message]}) naming every bad field.
 
     `phone` and `sms_consent` are required unless `partial`; optional fields not given stay out of `fields`.
+    With `consent_time` (a source whose records carry the consumer's consent time), an optional
+    `consent_updated_at` (a datetime or ISO 8601 text with its offset) is read too; otherwise it is ignored.
     """
     if not isinstance(data, Mapping):
         raise ValidationError({NON_FIELD_ERRORS: ["Expected a JSON object."]})
@@ -76,9 +95,15 @@ def contact_input_clean(data: object, *, region: str, partial: bool = False) -> 
             values[name] = clean(data[name])
         except ValueError as exc:
             errors[name] = [str(exc)]
+    event_at = None
+    if consent_time and data.get("consent_updated_at") is not None:
+        try:
+            event_at = _event_time_clean(data["consent_updated_at"])
+        except ValueError as exc:
+            errors["consent_updated_at"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    return ContactInput(values.pop("phone", None), values.pop("sms_consent", None), values)
+    return ContactInput(values.pop("phone", None), values.pop("sms_consent", None), values, event_at)
 
 
 def _consent_clean(value: object) -> bool:
@@ -87,16 +112,25 @@ def _consent_clean(value: object) -> bool:
     return value
 
 
+def _event_time_clean(value: object) -> datetime:
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime) or timezone.is_naive(moment):
+        raise ValueError("Must be a date and time with its UTC offset.")
+    return moment
+
+
 def contact_upsert(
     *, shop: Shop, data: object, source: str = CONSENT_SOURCE_API, detail: str = ""
-) -> tuple[Contact, bool]:
+) -> ContactWrite:
     """Create the contact, or update the shop's contact with the same (normalised) phone. Fields not given keep
-    their values; a consent change is recorded as a ConsentEvent of `source` (who: `detail`). Returns
-    (contact, created)."""
-    row = contact_input_clean(data, region=shop.default_region)
+    their values; consent follows the precedence rules (contacts/consent.py), a change recorded as a
+    ConsentEvent of `source` (who: `detail`). Returns the contact, whether it was created, and whether a
+    reply STOP kept it opted out against the consent asked for."""
+    row = contact_input_clean(data, region=shop.default_region, consent_time=source in CONSUMER_ACT_SOURCES)
     with transaction.atomic():
-        created = _contacts_write(shop=shop, rows={row.phone: row}, source=source, detail=detail)
-    return Contact.objects.get(shop=shop, phone=row.phone), created == 1
+        written = _contacts_write(shop=shop, rows={row.phone: row}, source=source, detail=detail)
+    contact = Contact.objects.get(shop=shop, phone=row.phone)
+    return ContactWrite(contact, written.created == 1, written.kept_opted_out == 1)
 
 
 def contacts_bulk_upsert(
@@ -104,46 +138,51 @@ def contacts_bulk_upsert(
 ) -> BulkUpsertResult:
     """Upsert up to MAX_BULK_ROWS contacts in one transaction. Valid rows are written even when others are
     rejected (each reported with its index). A phone given twice is written once, from its last valid row.
-    Consent changes are recorded as ConsentEvents of `source` (who: `detail`)."""
+    Consent follows the precedence rules (rows a reply STOP kept opted out are counted in `kept_opted_out`);
+    changes are recorded as ConsentEvents of `source` (who: `detail`)."""
     if not isinstance(rows, list):
         raise ValidationError({"contacts": ["Must be a list of contact objects."]})
     if len(rows) > MAX_BULK_ROWS:
         raise ValidationError({"contacts": [f"At most {MAX_BULK_ROWS} contacts per request, got {len(rows)}."]})
     cleaned, rejected = {}, []
+    consent_time = source in CONSUMER_ACT_SOURCES
     for index, data in enumerate(rows):
         try:
-            row = contact_input_clean(data, region=shop.default_region)
+            row = contact_input_clean(data, region=shop.default_region, consent_time=consent_time)
         except ValidationError as exc:
             rejected.append({"index": index, "phone": _echo_phone(data), "error": validation_error_text(exc)})
             continue
         cleaned[row.phone] = row
     with transaction.atomic():
-        created = _contacts_write(shop=shop, rows=cleaned, source=source, detail=detail)
-    return BulkUpsertResult(created=created, updated=len(cleaned) - created, rejected=rejected)
+        written = _contacts_write(shop=shop, rows=cleaned, source=source, detail=detail)
+    return BulkUpsertResult(created=written.created, updated=len(cleaned) - written.created, rejected=rejected,
+                            kept_opted_out=written.kept_opted_out)
 
 
 def contact_update(
     *, contact: Contact, data: object, source: str = CONSENT_SOURCE_API, detail: str = ""
-) -> Contact:
+) -> ContactWrite:
     """Change the given fields of one contact (PATCH). A new phone must not belong to another contact of the
-    shop; a consent change is recorded as a ConsentEvent of `source` (who: `detail`)."""
-    row = contact_input_clean(data, region=contact.shop.default_region, partial=True)
+    shop; consent follows the precedence rules, a change recorded as a ConsentEvent of `source` (who:
+    `detail`)."""
+    row = contact_input_clean(
+        data, region=contact.shop.default_region, partial=True, consent_time=source in CONSUMER_ACT_SOURCES
+    )
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        changes, action = dict(row.fields), None
+        changes, decision = dict(row.fields), None
         if row.phone is not None:
             changes["phone"] = row.phone
         if row.sms_consent is not None:
-            state, action = consent_apply(
-                consent_state(contact), wanted=row.sms_consent, source=source, now=timezone.now()
-            )
-            changes.update(state._asdict())
+            decision = consent_apply(consent_state(contact), wanted=row.sms_consent, source=source,
+                                     now=timezone.now(), event_at=row.consent_event_at)
+            changes.update(decision.state._asdict())
         for name, value in changes.items():
             setattr(contact, name, value)
         _save_keeping_phone_unique(contact, fields=[*changes, "updated_at"])
-        if action:
-            consent_event(contact, action, source=source, detail=detail).save()
-    return contact
+        if decision and decision.action:
+            consent_event(contact, decision.action, source=source, detail=detail).save()
+    return ContactWrite(contact, False, bool(decision and decision.kept_opted_out))
 
 
 def _save_keeping_phone_unique(contact: Contact, *, fields: list[str]) -> None:
@@ -154,21 +193,26 @@ def _save_keeping_phone_unique(contact: Contact, *, fields: list[str]) -> None:
         raise ValidationError({"phone": ["Another contact of this shop has this phone number."]}) from exc
 
 
-def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput], source: str, detail: str) -> int:
-    """Upsert `rows` (keyed by phone) and write their consent events; returns how many were new.
-    Must run inside a transaction: the existing rows are locked until it ends."""
+class _Written(NamedTuple):
+    created: int
+    kept_opted_out: int
+
+
+def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput], source: str, detail: str) -> _Written:
+    """Upsert `rows` (keyed by phone) and write their consent events; returns how many were new and how many
+    a reply STOP kept opted out. Must run inside a transaction: the existing rows are locked until it ends."""
     _serialise_contact_writes(shop=shop)
     now = timezone.now()
     existing = _existing_consent(shop=shop, phones=list(rows))
-    by_given_fields, events = defaultdict(list), []
+    by_given_fields, events, kept = defaultdict(list), [], 0
     for phone, row in sorted(rows.items()):
-        state, action = consent_apply(
-            existing.get(phone, NO_CONSENT), wanted=row.sms_consent, source=source, now=now
-        )
-        contact = Contact(shop=shop, phone=phone, **state._asdict(), **row.fields)
+        decision = consent_apply(existing.get(phone, NO_CONSENT), wanted=row.sms_consent, source=source, now=now,
+                                 event_at=row.consent_event_at)
+        contact = Contact(shop=shop, phone=phone, **decision.state._asdict(), **row.fields)
         by_given_fields[tuple(sorted(row.fields))].append(contact)
-        if action:
-            events.append((contact, action))
+        kept += decision.kept_opted_out
+        if decision.action:
+            events.append((contact, decision.action))
     for given, contacts in by_given_fields.items():
         Contact.objects.bulk_create(
             contacts,
@@ -181,7 +225,7 @@ def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput], source: str, d
         [consent_event(contact, action, source=source, detail=detail) for contact, action in events],
         batch_size=_WRITE_BATCH,
     )
-    return len(rows) - len(existing)
+    return _Written(len(rows) - len(existing), kept)
 
 
 def _serialise_contact_writes(*, shop: Shop) -> None:

@@ -1,23 +1,27 @@
-"""Replies from customers: STOP-family keywords withdraw consent, START/UNSTOP give it again (both through
-contacts/optout.py), HELP gets the shop's automatic answer (reports/help_reply.py).
+"""Replies from customers: STOP-family words withdraw consent (and get one confirmation), START/UNSTOP give it
+again (both through contacts/optout.py), HELP/INFO get one answer (auto_reply.py). Which shops a reply concerns
+is decided by the sender registry alone (reply_routing.py). Every inbound message is logged as a MessageLog row.
 
-Which shops a reply concerns: every shop that sends from the number it was sent to (`to`): the shop's
-sender, a campaign's own sender, or the deployment's MITTO_SENDER for shops without one. When `to` is
-missing or names no shop, a STOP opts the number out in every shop that has it as a contact
-(compliance first: a STOP is never dropped), while a START changes nothing (consent is never granted to a
-shop the customer did not answer). Every inbound message is logged as a MessageLog row.
+Answers are only queued here, in the webhook's transaction; auto_reply.py sends them by a task after commit.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Contact, Shop
+from campaigns.models import Shop
 from campaigns.services.contacts.optout import contacts_opt_in, contacts_opt_out
-from campaigns.services.reports.help_reply import help_answer
+from campaigns.services.reports.auto_reply import (
+    HELP_KIND,
+    STOP_CONFIRMATION_KIND,
+    auto_reply_queue,
+    help_text_of,
+    stop_confirmation_text_of,
+)
+from campaigns.services.reports.reply_routing import ReplyRoute, reply_route
 from messaging.inbound import InboundMessage, classify_keyword
 from messaging.models import MessageLog
 
@@ -32,51 +36,57 @@ class InboundResult:
     contacts: int
 
 
-def _variants(number: str) -> set[str]:
-    """The spellings a sender may be stored in: with or without the leading '+'."""
-    bare = number.strip().lstrip("+")
-    return {bare, "+" + bare}
+def _stop(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
+    """Opt the phone out where the route says, then queue the one confirmation (from the sender it wrote to,
+    naming the shop, or on a shared sender the shops it was a contact of)."""
+    changed = contacts_opt_out(phone=message.sender, shop_ids=route.shop_ids, text=message.text, now=now,
+                               sender=message.to or "")
+    if route.sender:
+        shops = Shop.objects.filter(id__in=route.shop_ids).order_by("id")
+        if route.shared:  # name only the shops the phone is a contact of
+            shops = shops.filter(contacts__phone=message.sender).distinct()
+        shops = list(shops)
+        auto_reply_queue(kind=STOP_CONFIRMATION_KIND, shop_id=None if route.shared else route.shop_ids[0],
+                         phone=message.sender, sender=route.sender, text=stop_confirmation_text_of(shops), now=now)
+    return changed
 
 
-def shops_sending_from(to: str | None) -> list[int]:
-    """Ids of the shops that send from `to`."""
-    if not to:
-        return []
-    numbers = _variants(to)
-    shop_ids = set(Shop.objects.filter(sender__in=numbers).values_list("id", flat=True))
-    shop_ids.update(Campaign.objects.filter(sender__in=numbers).values_list("shop_id", flat=True))
-    if settings.MITTO_SENDER and numbers & _variants(settings.MITTO_SENDER):
-        shop_ids.update(Shop.objects.filter(sender="").values_list("id", flat=True))
-    return sorted(shop_ids)
+def _start(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
+    stopped_via = message.to if route.shared else None
+    return contacts_opt_in(phone=message.sender, shop_ids=route.shop_ids, text=message.text, now=now,
+                           stopped_via=stopped_via)
 
 
+def _help(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
+    """One answer: the shop's on its own sender (none while it is suspended), the platform's on a shared one."""
+    if route.shared:
+        return int(auto_reply_queue(kind=HELP_KIND, shop_id=None, phone=message.sender, sender=route.sender,
+                                    text=settings.PLATFORM_HELP_TEXT, now=now))
+    shop = Shop.objects.filter(id__in=route.shop_ids, is_active=True).first()
+    if shop is None or not route.sender:
+        return 0
+    return int(auto_reply_queue(kind=HELP_KIND, shop_id=shop.id, phone=message.sender, sender=route.sender,
+                                text=help_text_of(shop), now=now))
 
-# What each keyword does: STOP withdraws consent, START gives it again, HELP gets the shop's automatic answer.
-_HANDLERS: dict[str, Callable[..., int]] = {"stop": contacts_opt_out, "start": contacts_opt_in, "help": help_answer}
 
-
-def _shops_for(keyword: str | None, message: InboundMessage) -> list[int]:
-    shop_ids = shops_sending_from(message.to)
-    if not shop_ids and keyword == "stop":
-        shop_ids = sorted(set(Contact.objects.filter(phone=message.sender).values_list("shop_id", flat=True)))
-    return shop_ids
+_HANDLERS = {"stop": _stop, "start": _start, "help": _help}
 
 
 def inbound_message_handle(*, message: InboundMessage) -> InboundResult:
     """Act on one inbound SMS in one transaction: log it, and apply its keyword (if any) to the sender's
-    contacts in the shops it concerns, with a ConsentEvent per contact."""
+    contacts in the shops it concerns, with a ConsentEvent per contact; answers are sent after commit."""
     keyword = classify_keyword(message.text)
     now = timezone.now()
     with transaction.atomic():
-        shop_ids = _shops_for(keyword, message)
+        route = reply_route(to=message.to, phone=message.sender, keyword=keyword)
         handler = _HANDLERS.get(keyword)
-        changed = handler(phone=message.sender, shop_ids=shop_ids, text=message.text, now=now) if handler else 0
+        changed = handler(message, route, now) if handler else 0
         MessageLog.objects.create(
-            shop_id=shop_ids[0] if len(shop_ids) == 1 else None,
+            shop_id=route.shop_ids[0] if len(route.shop_ids) == 1 else None,
             direction=MessageLog.Direction.INBOUND,
             kind=keyword or "reply",
             phone=message.sender[:20],
             sender=(message.to or "")[:20],
             text=message.text[:MAX_LOGGED_TEXT],
         )
-    return InboundResult(keyword=keyword, shops=len(shop_ids), contacts=changed)
+    return InboundResult(keyword=keyword, shops=len(route.shop_ids), contacts=changed)

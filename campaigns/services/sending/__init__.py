@@ -6,5 +6,5 @@ hours) and their release (`held_release`), unknown outcomes (`unknown`), beat's 
 (`scheduling`), completion, cancel, pause and resume (`lifecycle`), test sends (`one_off`), and the counters'
 reconciliation against the rows (`reconcile`).
 
-May call: compliance/, billing/, audience/, `locks`, `publish`, metrics, messaging.
+May call: compliance/, billing/, audience/, `locks`, `publish`, `senders` (ownership checks), metrics, messaging.
 """

@@ -21,6 +21,7 @@ from campaigns.services.billing.moved import Moved
 from campaigns.services.billing.pricing import least_segments, segments_sql
 from campaigns.services.compliance.message import campaign_size, campaign_text, frequency_cap_since
 from campaigns.services.errors import DomainError
+from campaigns.services.senders import sender_owned_check
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import batches_create_counted, batches_create_numbered
 from campaigns.sms import compile_template
@@ -53,6 +54,8 @@ def _check(*, shop: Shop, campaign: Campaign) -> None:
         raise DomainError("shop_inactive", "The shop is suspended.")
     size = campaign_size(campaign=campaign, shop=shop)
     campaign.encoding, campaign.segments = size.encoding, size.segments
+    if campaign.sender:  # a campaign from before the sender registry may name a sender its shop does not own
+        sender_owned_check(shop=shop, sender=campaign.sender)
 
 
 def _materialise(

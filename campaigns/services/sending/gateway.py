@@ -1,5 +1,5 @@
 """The outbound gateway: every request to Mitto goes through here (a campaign batch, a test send, a HELP
-answer, and the STOP confirmation to come), and so does the rate-limit token each request takes first.
+answer, a STOP confirmation), and so does the rate-limit token each request takes first.
 
 A request names the campaign's (else the shop's, else the deployment's) sender and the shop's (else the
 deployment's) traffic account.
@@ -18,6 +18,7 @@ from messaging.client import BulkResult, MessageOutcome, OutboundMessage, get_cl
 logger = logging.getLogger(__name__)
 
 LIMITER_ERROR_WAIT_S = 5.0
+PLATFORM_TENANT = "platform"
 
 
 def sender_of(campaign: Campaign) -> str:
@@ -25,17 +26,21 @@ def sender_of(campaign: Campaign) -> str:
 
 
 def traffic_account_of(shop) -> str:
-    return shop.traffic_account_id or settings.MITTO_TRAFFIC_ACCOUNT_ID
+    """The shop's traffic account, else the deployment's (also for a platform message: `shop` None)."""
+    return (shop and shop.traffic_account_id) or settings.MITTO_TRAFFIC_ACCOUNT_ID
 
 
 def provider_request_take(*, shop) -> ratelimit.Decision:
     """Take one provider request from both of the shop's rate limits (its own, `shop:<id>`, and its traffic
     account's) in one atomic step, or from neither: every request to Mitto — a campaign batch, a test
-    send, a HELP answer — goes through here. An unreachable limiter is a refusal with a short wait."""
+    send, a HELP answer, a STOP confirmation — goes through here. `shop` None: a platform message (an answer on
+    the shared fallback sender), limited as the tenant `platform` on the deployment's traffic account. An
+    unreachable limiter is a refusal with a short wait."""
+    tenant = f"shop:{shop.id}" if shop else PLATFORM_TENANT
     try:
-        return ratelimit.acquire(tenant=f"shop:{shop.id}", traffic_account=traffic_account_of(shop))
+        return ratelimit.acquire(tenant=tenant, traffic_account=traffic_account_of(shop))
     except redis.RedisError as exc:
-        logger.warning("rate limiter unavailable (%s); shop %s waits", exc, shop.id)
+        logger.warning("rate limiter unavailable (%s); %s waits", exc, tenant)
         return ratelimit.Decision(allowed=False, retry_after_s=LIMITER_ERROR_WAIT_S, at_us=0)
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.services.senders import shop_sender_add
 from campaigns.tests.support.factories import CampaignFactory, ShopFactory
 
 URL = "/api/v1/campaigns/"
@@ -54,6 +55,8 @@ def test_a_bad_body_is_400_invalid_body(api, shop, body):
 
 @pytest.mark.parametrize("sender", ["MyShop", "My Shop 1", "abc", "A1234567890", "123", "1234567890123456", "", None])
 def test_valid_senders(api, shop, sender):
+    if sender:
+        shop_sender_add(shop=shop, sender=sender)
     response = create(api, sender=sender)
     assert response.status_code == 201
     assert response.json()["sender"] == (sender or "")

@@ -105,7 +105,7 @@ def test_more_than_the_limit_is_refused_whole(api, shop):
 
 
 def test_an_empty_list_changes_nothing(api, shop):
-    assert bulk(api, []).json() == {"created": 0, "updated": 0, "rejected": []}
+    assert bulk(api, []).json() == {"created": 0, "updated": 0, "rejected": [], "kept_opted_out": 0}
 
 
 def test_overlapping_bulk_calls_at_the_same_time_both_succeed(transactional_db, shop, shop_key):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import responses
 from django.conf import settings
-from django.test import Client
+from django.test import Client, TestCase
 
 from campaigns.tests.support.factories import ContactFactory, ShopFactory
 from messaging.models import MessageLog
@@ -27,9 +27,11 @@ def shop():
 
 
 def _reply(text):
+    """Post the reply; what it publishes after commit (the answer's task, eager here) runs as in production."""
     body = {"from": PHONE, "to": OUR_NUMBER, "text": text}
-    return Client().post(URL, data=json.dumps(body), content_type="application/json",
-                         headers={"X-Webhook-Token": "test-webhook-secret"})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return Client().post(URL, data=json.dumps(body), content_type="application/json",
+                             headers={"X-Webhook-Token": "test-webhook-secret"})
 
 
 def _mitto_single_send():

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 import responses
 
-from campaigns.services.reports import help_reply
-from campaigns.services.reports.help_reply import help_answer_deliver
+from campaigns.services.reports import auto_reply
+from campaigns.services.reports.auto_reply import auto_reply_deliver
 from campaigns.services.sending.gateway import provider_request_take
-from campaigns.tasks import send_help_answer
+from campaigns.tasks import send_auto_reply, send_help_answer
 from campaigns.tests.reports.test_help_reply import (
     OUR_NUMBER,
     PHONE,
@@ -45,7 +45,7 @@ def shop():
 def scheduled(monkeypatch):
     """The deferred tasks sent to the broker: (args, options)."""
     calls = []
-    monkeypatch.setattr(send_help_answer, "apply_async", lambda args, **options: calls.append((args, options)))
+    monkeypatch.setattr(send_auto_reply, "apply_async", lambda args, **options: calls.append((args, options)))
     return calls
 
 
@@ -54,30 +54,27 @@ def _answers():
 
 
 @responses.activate
-def test_a_help_answer_met_by_a_full_limiter_is_deferred_then_sent_once(
-    shop, scheduled, settings, django_capture_on_commit_callbacks
-):
+def test_a_help_answer_met_by_a_full_limiter_is_deferred_then_sent_once(shop, scheduled, settings):
     _mitto_single_send()
     assert provider_request_take(shop=shop).allowed  # the shop's one request of the minute: a campaign batch
 
-    with django_capture_on_commit_callbacks(execute=True):
-        assert _reply("HELP").status_code == 202
-        assert _reply("INFO").status_code == 202  # the day's answer is already on its way
+    assert _reply("HELP").status_code == 202
+    assert _reply("INFO").status_code == 202  # the day's answer is already on its way
 
     assert _sent_bodies() == []
     [answer] = _answers()
     assert answer.status == "queued"
     [(args, options)] = scheduled
     assert args == [answer.id] and options["queue"] == settings.CELERY_QUEUE_SEND
-    assert 0 < options["countdown"] <= 60
+    assert options["countdown"] == 0  # published once the webhook's transaction committed
 
-    waiting = help_answer_deliver(log_id=answer.id)
+    waiting = auto_reply_deliver(log_id=answer.id)
     assert (waiting.status, 0 < waiting.retry_in_s <= 61) == ("waiting", True)
     assert _sent_bodies() == []
 
     ratelimit.reset()  # the minute has passed
-    assert help_answer_deliver(log_id=answer.id, attempt=2).status == "sent"
-    assert help_answer_deliver(log_id=answer.id, attempt=2).status == "skipped"  # a redelivered task
+    assert auto_reply_deliver(log_id=answer.id, attempt=2).status == "sent"
+    assert auto_reply_deliver(log_id=answer.id, attempt=2).status == "skipped"  # a redelivered task
     assert send_help_answer.apply(args=[answer.id]).get() == "skipped"
 
     assert [body["destination"] for body in _sent_bodies()] == [PHONE]
@@ -89,13 +86,12 @@ def test_a_help_answer_met_by_a_full_limiter_is_deferred_then_sent_once(
 
 
 @responses.activate
-def test_the_task_waits_for_the_limiter_and_sends(shop, settings, django_capture_on_commit_callbacks):
+def test_the_task_waits_for_the_limiter_and_sends(shop, settings):
     settings.RATE_LIMIT_TENANT_WINDOW_MS = 300
     _mitto_single_send()
     assert provider_request_take(shop=shop).allowed
 
-    with django_capture_on_commit_callbacks(execute=True):  # eager tasks: the task runs, waiting in-process
-        _reply("HELP")
+    _reply("HELP")  # eager tasks: the task runs after commit, waiting in-process
 
     [body] = _sent_bodies()
     assert body["sms"]["text"].startswith("Olive Grove: ")
@@ -103,46 +99,42 @@ def test_the_task_waits_for_the_limiter_and_sends(shop, settings, django_capture
 
 
 @responses.activate
-def test_an_answer_that_never_gets_a_token_fails_and_the_next_help_is_answered(
-    shop, scheduled, monkeypatch, django_capture_on_commit_callbacks
-):
-    monkeypatch.setattr(help_reply, "HELP_ANSWER_ATTEMPTS", 3)
+def test_an_answer_that_never_gets_a_token_fails_and_the_next_help_is_answered(shop, scheduled, monkeypatch):
+    monkeypatch.setattr(auto_reply, "AUTO_REPLY_ATTEMPTS", 3)
     _mitto_single_send()
     assert provider_request_take(shop=shop).allowed
-    with django_capture_on_commit_callbacks(execute=True):
-        _reply("HELP")
+    _reply("HELP")
     answer = _answers().get()
 
-    assert help_answer_deliver(log_id=answer.id, attempt=2).status == "waiting"
-    assert help_answer_deliver(log_id=answer.id, attempt=3).status == "failed"
+    assert auto_reply_deliver(log_id=answer.id, attempt=2).status == "waiting"
+    assert auto_reply_deliver(log_id=answer.id, attempt=3).status == "failed"
     answer.refresh_from_db()
     assert (answer.status, answer.error) == ("failed", "rate limited (after 3 attempts)")
 
     ratelimit.reset()
     _reply("HELP")
+    assert auto_reply_deliver(log_id=_answers().latest("id").id).status == "sent"
     assert len(_sent_bodies()) == 1
     assert _answers().filter(status="sent").count() == 1
 
 
 @responses.activate
-def test_a_queued_answer_whose_task_was_lost_expires_and_stops_counting(
-    shop, scheduled, django_capture_on_commit_callbacks
-):
+def test_a_queued_answer_whose_task_was_lost_expires_and_stops_counting(shop, scheduled):
     _mitto_single_send()
     assert provider_request_take(shop=shop).allowed
-    with django_capture_on_commit_callbacks(execute=True):
-        _reply("HELP")
+    _reply("HELP")
     answer = _answers().get()
     ratelimit.reset()
 
-    _answers().update(created_at=answer.created_at - help_reply.HELP_ANSWER_MAX_AGE - timedelta(seconds=1))
-    assert help_answer_deliver(log_id=answer.id).status == "failed"  # too late to answer that HELP
+    _answers().update(created_at=answer.created_at - auto_reply.AUTO_REPLY_MAX_AGE - timedelta(seconds=1))
+    assert auto_reply_deliver(log_id=answer.id).status == "failed"  # too late to answer that HELP
     _answers().update(status="queued", created_at=answer.created_at - timedelta(minutes=15))
     _reply("HELP")  # the lost one no longer holds the day
+    auto_reply_deliver(log_id=_answers().latest("id").id)
 
     assert len(_sent_bodies()) == 1
     assert list(_answers().order_by("id").values_list("status", flat=True)) == ["queued", "sent"]
-    assert help_answer_deliver(log_id=answer.id).status == "failed"
+    assert auto_reply_deliver(log_id=answer.id).status == "failed"
 
 
 @responses.activate

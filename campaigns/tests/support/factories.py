@@ -3,13 +3,14 @@ equals the ledger's sum: the one way a test makes a funded shop (`send_helpers.f
 
 import factory
 
-from campaigns.models import Campaign, Contact, Shop
+from campaigns.models import Campaign, Contact, Shop, ShopSender
 from campaigns.services.billing.ledger import credits_topup
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Shop
+        skip_postgeneration_save = True
 
     domain = factory.Sequence(lambda n: f"shop{n}.myshopify.com")
     name = factory.Sequence(lambda n: f"Shop {n}")
@@ -24,6 +25,12 @@ class ShopFactory(factory.django.DjangoModelFactory):
             credits_topup(shop_id=shop.id, amount=credits, note="test")
             shop.refresh_from_db()
         return shop
+
+    @factory.post_generation
+    def register_sender(shop, create, extracted, **kwargs):
+        """The shop's sender registered as ops would (shared: many test shops send as "MyShop")."""
+        if create and shop.sender:
+            ShopSender.objects.get_or_create(shop=shop, sender=shop.sender)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

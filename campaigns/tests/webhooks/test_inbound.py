@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from campaigns.models import ConsentEvent, Contact
-from campaigns.tests.support.factories import CampaignFactory, ContactFactory, ShopFactory
+from campaigns.tests.support.factories import ContactFactory, ShopFactory
 from messaging.models import MessageLog
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_a_stop_keyword_opts_the_contact_out(client, shop, contact, text):
         "sms_reply",
         text,
     )
-    log = MessageLog.objects.get()
+    log = MessageLog.objects.get(direction="in")
     assert (log.direction, log.kind, log.phone, log.sender, log.text, log.shop) == (
         "in",
         "stop",
@@ -93,23 +93,6 @@ def test_a_number_without_plus_matches(client, shop, contact):
     response = _post(client, _reply("stop", to=OUR_NUMBER.lstrip("+"), sender=PHONE.lstrip("+")))
     assert response.json()["contacts"] == 1
     assert _opted_out(contact)
-
-
-def test_a_campaign_sender_number_concerns_its_shop(client):
-    shop = ShopFactory(sender="MyShop")
-    CampaignFactory(shop=shop, sender="+306900000009")
-    contact = ContactFactory(shop=shop, phone=PHONE)
-    _post(client, _reply("STOP", to="+306900000009"))
-    assert _opted_out(contact)
-
-
-def test_the_default_sender_concerns_shops_without_their_own(client, settings):
-    settings.MITTO_SENDER = "+306900000005"
-    plain = ContactFactory(shop=ShopFactory(sender=""), phone=PHONE)
-    own = ContactFactory(shop=ShopFactory(sender="+306900000006"), phone=PHONE)
-    _post(client, _reply("STOP", to="306900000005"))
-    assert _opted_out(plain)
-    assert not _opted_out(own)
 
 
 @pytest.mark.parametrize("to", [None, "+306999999999"])
@@ -149,7 +132,7 @@ def test_a_repeated_stop_keeps_the_first_opt_out_time(client, shop, contact):
 
 
 @pytest.mark.parametrize(
-    ("text", "kind"), [("stop please", "reply"), ("STOP.", "reply"), ("", "reply")]
+    ("text", "kind"), [("cancel my order", "reply"), ("STOPP", "reply"), ("", "reply")]
 )
 def test_other_texts_are_only_logged(client, shop, contact, text, kind):
     response = _post(client, _reply(text))
