@@ -6,8 +6,9 @@ The rules, per row:
 - Consent: only `subscribed` gives consent; `unsubscribed`/`redacted` withdraw it; `pending`, `not_subscribed`
   and a customer without consent data change nothing. A consent state whose consent time is not newer than the
   one already applied (`shopify_consent_at`) changes nothing, so a repeated or older delivery is harmless.
-- Precedence (API.md "Consent: who may change it"): a reply STOP (`opted_out_at` with `consent_source`
-  `sms_reply`) wins over a `subscribed` whose consent time is not after it; one dated after it gives consent back.
+- Precedence (API.md "Consent: who may change it"): the rule of `contacts.consent.stop_outranked`, set-based: a
+  reply STOP (`reply_opted_out_at`) wins over a `subscribed` whose consent time is not after it; one dated after
+  it gives consent back and clears the STOP, as `contacts.consent.consent_apply` does for one contact.
 - Names and the customer id: applied only from a customer state newer than the one applied (`shopify_updated_at`).
 - Only rows whose values change are written, so a re-sync of an unchanged shop writes nothing.
 - A phone erased on the customer's request (suppression.py) is left out, counted as skipped.
@@ -114,7 +115,8 @@ def _load(cursor, rows: list[tuple]) -> None:
 _CONTACT = Contact._meta.db_table
 _EVENT = ConsentEvent._meta.db_table
 _COMPARED = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
-             "shopify_customer_id", "shopify_updated_at", "shopify_consent_state", "shopify_consent_at")
+             "reply_opted_out_at", "reply_opted_out_sender", "shopify_customer_id", "shopify_updated_at",
+             "shopify_consent_state", "shopify_consent_at")
 _UPSERT = f"""
 WITH src AS (
     SELECT DISTINCT ON (phone) * FROM {_IN}
@@ -123,6 +125,7 @@ WITH src AS (
     SELECT s.*, c.id AS contact_id, c.first_name AS c_first, c.last_name AS c_last,
            COALESCE(c.sms_consent, false) AS c_consent, c.consent_at AS c_consent_at,
            COALESCE(c.consent_source, '') AS c_source, c.opted_out_at AS c_opted_out,
+           c.reply_opted_out_at AS c_stopped, COALESCE(c.reply_opted_out_sender, '') AS c_stopped_via,
            c.shopify_customer_id AS c_customer, c.shopify_updated_at AS c_updated,
            COALESCE(c.shopify_consent_state, '') AS c_state, c.shopify_consent_at AS c_state_at,
            COALESCE(c.sms_consent AND c.opted_out_at IS NULL, false) AS was_messageable
@@ -135,8 +138,7 @@ WITH src AS (
 ), decided AS (
     SELECT fresh.*,
            consent_fresh AND state = 'subscribed'
-               AND NOT (c_opted_out IS NOT NULL AND c_source = 'sms_reply'
-                        AND (consent_at IS NULL OR consent_at <= c_opted_out)) AS grants,
+               AND (c_stopped IS NULL OR consent_at > c_stopped) AS grants,
            consent_fresh AND state IN ('unsubscribed', 'redacted') AS withdraws
     FROM fresh
 ), target AS (
@@ -148,6 +150,8 @@ WITH src AS (
            CASE WHEN grants AND NOT was_messageable THEN %(source)s ELSE c_source END AS n_source,
            CASE WHEN grants THEN NULL WHEN withdraws AND was_messageable THEN %(now)s ELSE c_opted_out END
                AS n_opted_out,
+           CASE WHEN grants THEN NULL ELSE c_stopped END AS n_stopped,
+           CASE WHEN grants THEN '' ELSE c_stopped_via END AS n_stopped_via,
            CASE WHEN profile_fresh OR c_customer IS NULL THEN customer_id ELSE c_customer END AS n_customer,
            CASE WHEN profile_fresh THEN updated_at ELSE c_updated END AS n_updated,
            CASE WHEN consent_fresh THEN state ELSE c_state END AS n_state,
@@ -162,7 +166,7 @@ WITH src AS (
     INSERT INTO {_CONTACT} AS c (shop_id, phone, first_name, last_name, tags, sms_consent, consent_at,
         consent_source, opted_out_at, timezone, created_at, updated_at, {", ".join(_COMPARED[6:])})
     SELECT %(shop)s, phone, n_first, n_last, '[]'::jsonb, n_consent, n_consent_at, n_source, n_opted_out, '',
-           %(now)s, %(now)s, n_customer, n_updated, n_state, n_state_at
+           %(now)s, %(now)s, n_stopped, n_stopped_via, n_customer, n_updated, n_state, n_state_at
     FROM target ORDER BY phone
     ON CONFLICT (shop_id, phone) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _COMPARED)},
         updated_at = EXCLUDED.updated_at

@@ -138,13 +138,16 @@ def test_a_reply_stop_wins_over_an_older_subscribed_and_a_newer_one_gives_consen
     install = _installed(sim, 40)
     customer = next(c for c in sim.shop(SHOP).customers.after(None) if c.state == "SUBSCRIBED")
     consent_at = datetime.fromtimestamp(customer.consent_updated_at, UTC)
+    stop = consent_at + timedelta(hours=1)
     stopped = Contact.objects.create(shop=install.shop, phone=customer.phone, sms_consent=False,
-                                     consent_source="sms_reply", opted_out_at=consent_at + timedelta(hours=1))
+                                     consent_source="sms_reply", opted_out_at=stop, reply_opted_out_at=stop)
     _synced(install, django_capture_on_commit_callbacks)
     stopped.refresh_from_db()
     assert not stopped.sms_consent and stopped.opted_out_at is not None
-    Contact.objects.filter(pk=stopped.pk).update(opted_out_at=consent_at - timedelta(hours=1),
+    earlier = consent_at - timedelta(hours=1)
+    Contact.objects.filter(pk=stopped.pk).update(opted_out_at=earlier, reply_opted_out_at=earlier,
                                                  shopify_consent_at=None)
     _synced(install, django_capture_on_commit_callbacks)
     stopped.refresh_from_db()
     assert stopped.sms_consent and stopped.opted_out_at is None and stopped.consent_source == "shopify"
+    assert stopped.reply_opted_out_at is None

@@ -85,7 +85,7 @@ def test_a_consent_update_without_a_phone_finds_the_linked_contact(shop):
 
 def test_a_reply_stop_wins_over_an_older_subscribed_but_not_a_newer_one(shop):
     Contact.objects.create(shop=shop, phone=PHONE, sms_consent=False, consent_source="sms_reply",
-                           opted_out_at="2026-11-30T12:00:00Z")
+                           opted_out_at="2026-11-30T12:00:00Z", reply_opted_out_at="2026-11-30T12:00:00Z")
     _deliver("customers_marketing_consent/update", _consent("subscribed", "2026-11-30T11:00:00Z"))
     assert not Contact.objects.get(shop=shop).sms_consent
     _deliver("customers_marketing_consent/update", _consent("subscribed", "2026-11-30T13:00:00Z"))

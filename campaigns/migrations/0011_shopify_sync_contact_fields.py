@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_recipient_segments'),
+        ('campaigns', '0010_shop_stop_confirmation_text'),
     ]
 
     operations = [
