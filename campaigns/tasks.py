@@ -5,6 +5,7 @@ these tasks by name (campaigns.services.publish) and never import this module.
 """
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 
@@ -13,6 +14,7 @@ from campaigns.services.publish import (
     TASK_SEND_AUTO_REPLY,
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
+    TASK_SHOPIFY_CONSENT_WRITEBACK,
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
     TASK_SHOPIFY_SYNC,
@@ -28,6 +30,7 @@ from campaigns.services.sending.unknown import unknown_batches_resolve
 from campaigns.services.shopify_sync.install import shopify_install_setup
 from campaigns.services.shopify_sync.sync import shopify_sync_fail, shopify_sync_run
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
+from campaigns.services.shopify_sync.writeback import shopify_consent_writeback
 from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
 from shopify.errors import ShopifyError, Throttled, TransientError
@@ -143,3 +146,9 @@ def shopify_sync(self, install_id: int) -> str:
         logger.warning("Shopify sync of install %s failed: %s", install_id, exc)
         shopify_sync_fail(install_id=install_id, error=str(exc))
         return "failed"
+
+
+@shared_task(name=TASK_SHOPIFY_CONSENT_WRITEBACK, acks_late=True, autoretry_for=(TransientError, Throttled),
+             retry_backoff=5, retry_backoff_max=600, max_retries=12)
+def shopify_consent_writeback_task(contact_id: int, subscribed: bool, at: str) -> str:
+    return shopify_consent_writeback(contact_id=contact_id, subscribed=subscribed, at=datetime.fromisoformat(at))

@@ -10,6 +10,7 @@ TASK_SEND_HELP_ANSWER = "campaigns.send_help_answer"
 TASK_SHOPIFY_INSTALL_SETUP = "campaigns.shopify_install_setup"
 TASK_SHOPIFY_PROCESS_WEBHOOK = "campaigns.shopify_process_webhook"
 TASK_SHOPIFY_SYNC = "campaigns.shopify_sync"
+TASK_SHOPIFY_CONSENT_WRITEBACK = "campaigns.shopify_consent_writeback"
 
 
 def task_publish(name: str, *, args: list, **options) -> None:

@@ -98,7 +98,7 @@ def test_a_malformed_body_is_stored_with_its_error_and_left_for_replay(client, i
 
 def test_a_topic_not_handled_yet_waits_for_replay(client, install, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, "customers_marketing_consent/update", {"id": 5, "sms_marketing_consent": None})
+        _post(client, "orders/create", {"id": 5, "total_price": "1.00"})
     webhook = ShopifyWebhook.objects.get()
     assert webhook.processed_at is None and webhook.error == NOT_YET
 
