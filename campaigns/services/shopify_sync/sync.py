@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from shopify.records import Customer
 
 logger = logging.getLogger(__name__)
 State = ShopifyInstall.SyncState
-BULK_CHUNK = 5000
+BULK_CHUNK = 20_000
 
 
 def shopify_sync_run(*, install_id: int) -> str:
@@ -111,6 +111,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 def _chunk_apply(install: ShopifyInstall, customers: list[Customer], *, cursor: str, offset: int, mode: str) -> int:
     """Apply one chunk and move the counters and checkpoint with it, in one transaction; customers seen so far."""
     with transaction.atomic():
+        _commit_without_waiting_for_disk()
         locked = ShopifyInstall.objects.select_for_update().get(pk=install.pk)
         if locked.sync_state != State.RUNNING:
             raise DomainError("sync_stopped", "The sync was stopped.")
@@ -124,6 +125,13 @@ def _chunk_apply(install: ShopifyInstall, customers: list[Customer], *, cursor: 
             skipped_no_phone=F("skipped_no_phone") + applied.skipped_no_phone,
         )
     return locked.customers_seen + applied.seen
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """A chunk's commit does not wait for its WAL flush: a crash may lose the last chunks, but each with its
+    checkpoint (same transaction), so the resumed sync applies them again. Saves a disk flush per chunk."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _finish(install_id: int, state: str, error: str = "") -> None:
