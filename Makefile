@@ -10,7 +10,7 @@ SIZE ?= 1000000
 WITH_SERVICES := $(PY) scripts/with_services.py
 MIGRATIONS_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 
-.PHONY: venv demo test lint bench serve
+.PHONY: venv demo test lint bench scale serve
 
 # Production's requirements (web, worker, beat); reinstalled only when requirements.txt changes.
 $(STAMP): requirements.txt
@@ -40,6 +40,10 @@ test: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(WITH_SERVICES) $(PY) -m bench --size $(SIZE)
+
+# Workers on several hosts (network namespaces; needs root): see bench/scale_out.py. Also run by `make test`.
+scale: $(DEV_STAMP)
+	$(WITH_SERVICES) $(PY) -m bench.scale_out
 
 # The dev server on PostgreSQL (database shopsms_dev unless DATABASE_URL names one), Redis only where REDIS_URL is set;
 # a dev-only SECRET_KEY unless one is set (the built-in key is refused on PostgreSQL).

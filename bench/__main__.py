@@ -15,14 +15,17 @@ from pathlib import Path
 from bench.env import ROOT, BenchEnv, load_average, machine_facts
 from bench.report import Figure, table, write_json
 
-BENCHES = ("enqueue", "send", "rss", "fairness", "reports", "status")
+BENCHES = ("enqueue", "send", "rss", "fairness", "naive", "quiet_us", "reports", "status", "retention")
 FIGURES = {  # bench → the figures it produces (results.json keys)
     "enqueue": ("enqueue",),
     "send": ("send", "send_slow_provider"),
     "rss": ("worker_rss",),
     "fairness": ("fairness",),
+    "naive": ("naive",),
+    "quiet_us": ("quiet_us",),
     "reports": ("reports_array", "reports_single"),
     "status": ("status_p95",),
+    "retention": ("retention",),
 }
 SMALL_SHOP_RECIPIENTS = 100
 
@@ -39,6 +42,7 @@ class Context:
     single_campaign: int = 0
     single_pool: int = 0
     fast_rate: float | None = None
+    naive_size: int = 20_000
     profile_dir: Path | None = None
 
 
@@ -48,6 +52,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
     parser.add_argument("--duration", type=float, default=10.0,
                         help="seconds of each timed load phase (raw simulator rate, single reports, status)")
+    parser.add_argument("--naive-size", type=int, default=20_000,
+                        help="messages sent through the naive design, and ours beside it (at most N)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample the workers and gunicorn with py-spy, collapsed stacks written to DIR")
@@ -111,7 +117,7 @@ def _web_benches(ctx: Context, selected: list[str]) -> list[Figure]:
 
 def phases(ctx: Context, selected: list[str]):
     """(name, callable) in run order; each callable returns figures."""
-    from bench import enqueue, sending
+    from bench import enqueue, naive, quiet_us, retention, sending
 
     if {"enqueue", "send", "rss", "fairness"} & set(selected):
         yield "sending fixtures", lambda: _sending_fixtures(ctx) or []
@@ -122,9 +128,15 @@ def phases(ctx: Context, selected: list[str]):
     if {"send", "fairness"} & set(selected):
         yield "send with slow provider", lambda: sending.run_slow(
             ctx, send="send" in selected, fairness="fairness" in selected)
+    if "naive" in selected:
+        yield "naive design beside ours", lambda: naive.run(ctx)
+    if "quiet_us" in selected:
+        yield "US quiet hours", lambda: quiet_us.run(ctx)
     if {"reports", "status"} & set(selected):
         yield "report fixtures", lambda: _report_fixtures(ctx) or []
         yield "reports and status", lambda: _web_benches(ctx, selected)
+    if "retention" in selected:
+        yield "retention", lambda: retention.run(ctx)
 
 
 def _keys(selected: list[str]) -> set[str]:
@@ -139,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
     env = BenchEnv()
-    ctx = Context(env=env, size=args.size, duration_s=args.duration, profile_dir=args.profile)
+    ctx = Context(env=env, size=args.size, duration_s=args.duration, profile_dir=args.profile,
+                  naive_size=args.naive_size)
     figures: list[Figure] = []
     errors: dict[str, str] = {}
     machine = machine_facts(env)

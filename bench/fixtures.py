@@ -1,6 +1,7 @@
 """Bench data, made set-based: shops with API keys, N consenting contacts in one INSERT … SELECT generate_series,
 and campaigns whose recipients are already `sent` (for the delivery-report benches)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 
@@ -35,19 +36,26 @@ _CONTACTS_SQL = """
 INSERT INTO campaigns_contact
     (shop_id, phone, first_name, last_name, tags, sms_consent, consent_at, consent_source, opted_out_at,
      timezone, created_at, updated_at)
-SELECT %(shop)s, '+' || (%(first)s + i)::text, 'Ann' || (i %% 1000)::text, 'Lee', '[]'::jsonb,
+SELECT %(shop)s, {phone}, 'Ann' || (i %% 1000)::text, 'Lee', '[]'::jsonb,
        i < %(consenting)s, now(), 'bench', CASE WHEN i >= %(consenting)s THEN now() END, '', now(), now()
 FROM generate_series(0, %(count)s - 1) AS i
 """
+SEQUENTIAL_PHONE = "'+' || (%(first)s + i)::text"
+# Round-robin over the area codes, subscriber numbers from 200-0000 up (a valid exchange in every one).
+SPREAD_PHONE = ("'+1' || (%(codes)s::text[])[1 + i %% cardinality(%(codes)s::text[])]"
+                " || (2000000 + i / cardinality(%(codes)s::text[]))::text")
 
 
-def contacts_create(*, shop_id: int, consenting: int, opted_out: int = 0) -> None:
-    """`consenting` contacts who may be messaged, then `opted_out` who may not (the audience filter's work)."""
+def contacts_create(*, shop_id: int, consenting: int, opted_out: int = 0, first: int = FIRST_PHONE,
+                    area_codes: Sequence[str] = ()) -> None:
+    """`consenting` contacts who may be messaged, then `opted_out` who may not (the audience filter's work);
+    phones from +`first` on, or, given US `area_codes`, spread evenly over them."""
     if consenting + opted_out > MAX_CONTACTS:
         raise ValueError(f"at most {MAX_CONTACTS} contacts per shop")
+    query = _CONTACTS_SQL.format(phone=SPREAD_PHONE if area_codes else SEQUENTIAL_PHONE)
     with connection.cursor() as cursor:
-        cursor.execute(_CONTACTS_SQL, {"shop": shop_id, "first": FIRST_PHONE, "consenting": consenting,
-                                       "count": consenting + opted_out})
+        cursor.execute(query, {"shop": shop_id, "first": first, "codes": list(area_codes),
+                               "consenting": consenting, "count": consenting + opted_out})
         cursor.execute("ANALYZE campaigns_contact")
 
 

@@ -53,7 +53,7 @@ def _pool_memory(worker_pid: int) -> list[dict[str, float]]:
     return [memory_mb(pid) for pid in children(worker_pid)]
 
 
-def _send_campaign(api: ShopApi, name: str, *, timeout_s: float, check) -> tuple[float, object]:
+def send_campaign(api: ShopApi, name: str, *, timeout_s: float, check) -> tuple[float, object]:
     campaign_id = api.campaign_create(name)
     started = time.perf_counter()
     api.enqueue(campaign_id)
@@ -63,7 +63,7 @@ def _send_campaign(api: ShopApi, name: str, *, timeout_s: float, check) -> tuple
 
 def _send_with_fairness(ctx, stack: Stack, *, timeout_s: float) -> dict:
     """Shop A's N-message campaign; once it has sent its first messages, shop B's 100-recipient one."""
-    check = _alive_check(stack)
+    check = alive_check(stack)
     big_id = ShopApi(ctx.shop_a).campaign_create("bench send (slow provider)")
     small_api = ShopApi(ctx.shop_b)
     small_id = small_api.campaign_create("bench fairness")
@@ -88,7 +88,7 @@ def _send_with_fairness(ctx, stack: Stack, *, timeout_s: float) -> dict:
     }
 
 
-def _alive_check(stack: Stack):
+def alive_check(stack: Stack):
     def check() -> None:
         if not stack.worker.alive():
             raise RuntimeError(f"worker died:\n{stack.worker.tail()}")
@@ -107,8 +107,8 @@ def run_fast(ctx) -> list[Figure]:
         raw = raw_accept_rate(simulator, duration_s=ctx.duration_s)
         worker = stack.celery_worker()
         idle = max(entry["VmRSS"] for entry in _pool_memory(worker.pid))
-        seconds, state = _send_campaign(ShopApi(ctx.shop_a), "bench send", timeout_s=_timeout(ctx.size),
-                                        check=_alive_check(stack))
+        seconds, state = send_campaign(ShopApi(ctx.shop_a), "bench send", timeout_s=_timeout(ctx.size),
+                                        check=alive_check(stack))
         peaks = [entry["VmHWM"] for entry in _pool_memory(worker.pid)]
         parent_peak = memory_mb(worker.pid)["VmHWM"]
     finally:
@@ -132,8 +132,8 @@ def run_slow(ctx, *, send: bool, fairness: bool) -> list[Figure]:
     try:
         stack.simulator(delay_ms=SLOW_PROVIDER_MS)
         stack.celery_worker()
-        alone_seconds, _ = _send_campaign(ShopApi(ctx.shop_b), "bench fairness alone", timeout_s=120,
-                                          check=_alive_check(stack))
+        alone_seconds, _ = send_campaign(ShopApi(ctx.shop_b), "bench fairness alone", timeout_s=120,
+                                          check=alive_check(stack))
         outcome = _send_with_fairness(ctx, stack, timeout_s=_timeout(ctx.size))
     finally:
         stack.close()

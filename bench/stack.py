@@ -37,16 +37,18 @@ class Stack:
         wait_http(proc, f"{self.simulator_url}/_sim/stats")
         return self.simulator_url
 
-    def celery_worker(self) -> Proc:
-        """A worker with WORKER_PROCESSES prefork processes on all three queues, pointed at the simulator."""
+    def celery_worker(self, *, include: str = "", **env: str) -> Proc:
+        """A worker with WORKER_PROCESSES prefork processes on all three queues, pointed at the simulator;
+        `include` names a further task module (bench-only tasks), `env` adds environment variables."""
         prefix = self.env.prefix
         queues = ",".join(f"{prefix}.{name}" for name in ("send", "reports", "periodic"))
         self.worker = self.procs.start(
             "worker",
             python_argv("-m", "celery", "-A", "config", "worker", "--pool", "prefork",
                         "--concurrency", str(WORKER_PROCESSES), "--queues", queues, "--loglevel", "WARNING",
-                        "--without-gossip", "--without-mingle", "--hostname", f"{prefix}@%h"),
-            self.env.process_env(MITTO_API_BASE=self.simulator_url or "http://127.0.0.1:9"),
+                        "--without-gossip", "--without-mingle", "--hostname", f"{prefix}@%h",
+                        *(("--include", include) if include else ())),
+            self.env.process_env(MITTO_API_BASE=self.simulator_url or "http://127.0.0.1:9", **env),
         )
         _wait_worker(self.worker)
         self._profile(self.worker, "worker")

@@ -249,7 +249,8 @@ class CreditTransaction(models.Model):
     always equal the sums of these columns.
 
     topup: (+n, 0); hold: (-n, +n); release: (+n, -n); debit of held credits: (0, -n); direct debit: (-n, 0);
-    refund of a message the provider accepted and then reported failed: (+n, 0).
+    refund of a message the provider accepted and then reported failed: (+n, 0); purchase of a credit pack
+    bought in Shopify: (+n, 0), referencing its CreditPurchase (at most one row per purchase).
     """
 
     class Kind(models.TextChoices):
@@ -258,6 +259,7 @@ class CreditTransaction(models.Model):
         RELEASE = "release"
         DEBIT = "debit"
         REFUND = "refund"
+        PURCHASE = "purchase"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="credit_transactions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -265,11 +267,48 @@ class CreditTransaction(models.Model):
     held_delta = models.BigIntegerField(default=0)
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    purchase = models.ForeignKey(
+        "CreditPurchase", on_delete=models.RESTRICT, null=True, blank=True, related_name="credit_transactions"
+    )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["shop", "created_at"], name="credit_shop_created")]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase"], condition=Q(purchase__isnull=False),
+                                    name="credit_once_per_purchase"),
+        ]
+
+
+class CreditPurchase(models.Model):
+    """A credit pack bought inside Shopify (an `appPurchaseOneTime`). Created `pending` together with Shopify's
+    purchase; becomes `active` (and is credited, once) only when the Admin API reads it ACTIVE, or `declined` /
+    `expired` with nothing credited."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACTIVE = "active"
+        DECLINED = "declined"
+        EXPIRED = "expired"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="credit_purchases")
+    credits = models.BigIntegerField()
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    test = models.BooleanField(default=False)
+    shopify_id = models.CharField(max_length=100, null=True, blank=True)
+    confirmation_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "-id"], name="purchase_shop_newest")]
+        constraints = [models.UniqueConstraint(fields=["shop", "shopify_id"], name="purchase_unique_shop_shopify_id")]
+
+    def __str__(self):
+        return f"{self.credits} credits ({self.status})"
 
 
 class ShopMembership(models.Model):

@@ -11,6 +11,7 @@ from celery import shared_task
 
 from campaigns.services.errors import DomainError
 from campaigns.services.publish import (
+    TASK_CREDIT_PURCHASE_CHECK,
     TASK_SEND_AUTO_REPLY,
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
@@ -19,11 +20,13 @@ from campaigns.services.publish import (
     TASK_SHOPIFY_PROCESS_WEBHOOK,
     TASK_SHOPIFY_SYNC,
 )
+from campaigns.services.purchases.settle import credit_purchase_notified, credit_purchases_recheck
 from campaigns.services.reports.auto_reply import auto_reply_deliver
 from campaigns.services.sending.batch_send import batch_send
 from campaigns.services.sending.batch_states import batches_undispatch
 from campaigns.services.sending.held_release import held_recipients_release
 from campaigns.services.sending.reconcile import RECONCILE_TASK, counters_reconcile_recent
+from campaigns.services.sending.retention import finished_campaigns_purge
 from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve
@@ -101,6 +104,11 @@ def resolve_unknown_batches() -> dict | None:
     return _periodic("resolve_unknown_batches", unknown_batches_resolve)
 
 
+@shared_task(name="campaigns.recheck_credit_purchases")
+def recheck_credit_purchases() -> dict | None:
+    return _periodic("recheck_credit_purchases", credit_purchases_recheck)
+
+
 @shared_task(name="campaigns.release_held_recipients")
 def release_held_recipients() -> dict | None:
     return _periodic("release_held_recipients", held_recipients_release)
@@ -152,3 +160,15 @@ def shopify_sync(self, install_id: int) -> str:
              retry_backoff=5, retry_backoff_max=600, max_retries=12)
 def shopify_consent_writeback_task(contact_id: int, subscribed: bool, at: str) -> str:
     return shopify_consent_writeback(contact_id=contact_id, subscribed=subscribed, at=datetime.fromisoformat(at))
+
+
+@shared_task(name="campaigns.purge_finished")
+def purge_finished() -> dict | None:
+    return _periodic("purge_finished", finished_campaigns_purge)
+
+
+@shared_task(name=TASK_CREDIT_PURCHASE_CHECK, acks_late=True, reject_on_worker_lost=True)
+def credit_purchase_check_task(shopify_id: str, domain: str, attempt: int = 1) -> str:
+    outcome = credit_purchase_notified(shopify_id=shopify_id, domain=domain, attempt=attempt)
+    logger.info("Credit purchase %s of %s, check %s: %s", shopify_id, domain, attempt, outcome)
+    return outcome

@@ -30,6 +30,8 @@ PERIODIC = (
     ("campaigns.release_held_recipients", 60),
     ("campaigns.reapply_unmatched_reports", 60),
     ("metrics.reconcile", 300),
+    ("campaigns.purge_finished", 3600),
+    ("campaigns.recheck_credit_purchases", 300),
 )
 
 

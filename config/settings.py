@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.credit_packs import parse_credit_packs, parse_currency
 from config.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -254,6 +255,9 @@ SEND_UNKNOWN_REVIEW_S = _positive("SEND_UNKNOWN_REVIEW_S", _read("SEND_UNKNOWN_R
 BEAT_INTERVAL_SCALE = _positive("BEAT_INTERVAL_SCALE", _read("BEAT_INTERVAL_SCALE", env.float, 1.0), maximum=100)
 ENQUEUE_THROTTLE_RATE = _read("ENQUEUE_THROTTLE_RATE", env.str, "30/min")
 PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
+# Retention: beat removes the recipients and batches of campaigns finished this many days ago (and message logs
+# and unmatched reports as old); counters, the ledger and consent history stay (campaigns.services.sending.retention).
+RETENTION_DAYS = _positive("RETENTION_DAYS", _read("RETENTION_DAYS", env.int, 180))
 
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
@@ -292,3 +296,16 @@ for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))
             "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
             "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
         )
+
+# Credit packs merchants buy inside Shopify (config.credit_packs): `credits:price,…` in CREDIT_CURRENCY. Purchases
+# are Shopify test charges on development stores, and on every store when SHOPIFY_TEST_CHARGES is true.
+def _parsed(name, parse, default):
+    try:
+        return parse(_read(name, env.str, default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} has an invalid value: {exc}") from exc
+
+
+CREDIT_PACKS = _parsed("CREDIT_PACKS", parse_credit_packs, "1000:12.00,5000:55.00,20000:200.00")
+CREDIT_CURRENCY = _parsed("CREDIT_CURRENCY", parse_currency, "USD")
+SHOPIFY_TEST_CHARGES = _read("SHOPIFY_TEST_CHARGES", env.bool, False)

@@ -1,5 +1,5 @@
 """The Admin API calls Shop SMS makes (SHOPIFY.md), over `AdminClient`: customer paging, the bulk export and
-its JSON Lines, consent write-back, webhook subscriptions and one-time purchases."""
+its JSON Lines, consent write-back, webhook subscriptions, one-time purchases and the shop's plan."""
 
 import json
 import logging
@@ -53,6 +53,7 @@ PURCHASE_CREATE = """mutation PurchaseCreate($name: String!, $price: MoneyInput!
     appPurchaseOneTime { id name status createdAt } confirmationUrl userErrors { field message code }
   }
 }"""
+SHOP_PLAN = """query ShopPlan { shop { plan { partnerDevelopment } } }"""
 PURCHASE_NODE = """query Purchase($id: ID!) {
   node(id: $id) { __typename ... on AppPurchaseOneTime { id name status createdAt } }
 }"""
@@ -169,6 +170,11 @@ def purchase_create(client: AdminClient, *, name: str, amount: Decimal, currency
     if purchase is None or purchase.confirmation_url is None:
         raise ShopifyError(f"{client.shop}: appPurchaseOneTimeCreate answered no purchase or confirmationUrl")
     return purchase
+
+
+def shop_is_development(client: AdminClient) -> bool:
+    """Whether the shop is a development store (`shop.plan.partnerDevelopment`): its charges must be tests."""
+    return obj_at(client.query(SHOP_PLAN), "shop", "plan").get("partnerDevelopment") is True
 
 
 def purchase_status(client: AdminClient, purchase_id: str) -> Purchase | None:

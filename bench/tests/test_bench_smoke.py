@@ -14,6 +14,7 @@ from bench.__main__ import FIGURES
 from bench.env import ROOT
 
 SIZE = 3000
+NAIVE_SIZE = 1000  # the naive design sends a message per task: a few hundred a second at best
 
 
 def _running_with(marker: str) -> list[str]:
@@ -34,10 +35,11 @@ def _running_with(marker: str) -> list[str]:
 def test_harness_measures_every_figure_and_cleans_up(tmp_path):
     output = tmp_path / "results.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench", "--size", str(SIZE), "--duration", "1", "--output", str(output)],
+        [sys.executable, "-m", "bench", "--size", str(SIZE), "--naive-size", str(NAIVE_SIZE), "--duration", "1",
+         "--output", str(output)],
         cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    stdout, stderr = proc.communicate(timeout=300)
+    stdout, stderr = proc.communicate(timeout=600)
 
     assert proc.returncode == 0, stderr[-6000:]
     results = json.loads(output.read_text())

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from campaigns.admin import api_keys, campaigns, contacts, login_throttle, recipients, shopify, shops
+from campaigns.admin import api_keys, campaigns, contacts, credits, login_throttle, recipients, shopify, shops
 
 admin.site.login_form = login_throttle.ThrottledAdminAuthenticationForm
 
-__all__ = ["api_keys", "campaigns", "contacts", "login_throttle", "recipients", "shopify", "shops"]
+__all__ = ["api_keys", "campaigns", "contacts", "credits", "login_throttle", "recipients", "shopify", "shops"]

@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign
@@ -107,7 +108,8 @@ def preflight_panel(campaign: Campaign) -> str:
     if plan.credits_needed <= plan.credits_available:
         return table
     short = plan.credits_needed - plan.credits_available
-    return format_html('{}<p class="errornote">Not enough credits: {} more needed.</p>', table, short)
+    return format_html('{}<p class="errornote" data-low-balance>Not enough credits: {} more needed. '
+                       '<a href="{}">Buy credits</a></p>', table, short, reverse("admin:campaigns_creditpurchase_buy"))
 
 
 def estimated_cost(campaign: Campaign) -> str:

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 
+from campaigns.admin.credits import add_credits
 from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin, ScopedFilter, ShopScopedAdmin
 from campaigns.models import CreditTransaction, Shop, ShopMembership
 from campaigns.services.senders import shop_senders
@@ -49,6 +50,14 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     @admin.display(description="registered senders")
     def registered_senders(self, obj):
         return ", ".join(shop_senders(obj)) if obj.pk else "-"
+
+    actions = [add_credits]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("add_credits", None)
+        return actions
 
 
 @admin.register(CreditTransaction)

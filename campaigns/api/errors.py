@@ -25,6 +25,8 @@ REASON_STATUS = {
     "provider_error": status.HTTP_502_BAD_GATEWAY,
     "not_installed": status.HTTP_409_CONFLICT,
     "sync_running": status.HTTP_409_CONFLICT,
+    "invalid_pack": status.HTTP_400_BAD_REQUEST,
+    "shopify_error": status.HTTP_502_BAD_GATEWAY,
 }
 
 _DRF_REASONS = {

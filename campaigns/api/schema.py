@@ -30,16 +30,19 @@ class ErrorSerializer(serializers.Serializer):
 
 _DESCRIPTIONS = {
     400: "Invalid request: malformed JSON (`malformed_json`), invalid fields (`validation_error`), an invalid "
-         "message body (`invalid_body`) or a cursor the server did not issue (`invalid_cursor`).",
+         "message body (`invalid_body`), a cursor the server did not issue (`invalid_cursor`) or a credit pack not on "
+         "sale (`invalid_pack`).",
     401: "Missing or wrong API key (`unauthorized`).",
     402: "The shop's free credits do not cover the messages (`insufficient_credits`).",
     403: "The shop is suspended (`shop_inactive`).",
     404: "No such object for this shop (`not_found`).",
-    409: "The campaign's status does not allow this (`invalid_status`), or the number opted out (`opted_out`).",
+    409: "The campaign's status does not allow this (`invalid_status`), the number opted out (`opted_out`), or "
+         "the shop is not installed from Shopify (`not_installed`).",
     413: "The request body is over the limit, refused before it is read (`request_too_large`): 6 MB for the bulk "
          "contact call, 64 KB for any other.",
     429: "Too many requests from this shop (`rate_limited`); try again later.",
-    502: "The SMS provider did not accept the message (`provider_error`).",
+    502: "The SMS provider did not accept the message (`provider_error`), or Shopify refused or did not answer "
+         "(`shopify_error`).",
 }
 
 

@@ -7,7 +7,9 @@
 - `sending/`: enqueue, dispatch, the batch state machine, the outbound gateway, retries, unknown outcomes,
   scheduling, pause/resume/cancel.
 - `reports/`: delivery reports and inbound replies.
-- `shopify_sync/`, `links/`: homes of capabilities to come.
+- `shopify_sync/`: the Shopify install and stored webhooks.
+- `purchases/`: credit packs bought inside Shopify (may call billing and shopify_sync).
+- `links/`: home of a capability to come.
 
 Shared by all: `errors` (DomainError), `locks` (the one lock order), `publish` (tasks sent by their registered
 name, so no service imports `campaigns.tasks`). Calls go down this list, never up: compliance and billing call

@@ -8,6 +8,9 @@
 - recipients: CampaignRecipient rows.
 - counters: the campaign's metrics row (metrics.services).
 
+A credit purchase is settled under the shop's lock alone (purchases/settle.py: the shop, then the purchase's
+conditional UPDATE and its ledger row); it takes no level below.
+
 A writer may skip a level it does not touch, never go back up one. Writers reference this module instead of
 describing an order of their own. Known writers that do not follow it yet (a later issue makes them): applying a
 batch's answer, failing a batch and settling unknown ones (recipients → shop → counters → batch → campaign),

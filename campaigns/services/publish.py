@@ -11,6 +11,7 @@ TASK_SHOPIFY_INSTALL_SETUP = "campaigns.shopify_install_setup"
 TASK_SHOPIFY_PROCESS_WEBHOOK = "campaigns.shopify_process_webhook"
 TASK_SHOPIFY_SYNC = "campaigns.shopify_sync"
 TASK_SHOPIFY_CONSENT_WRITEBACK = "campaigns.shopify_consent_writeback"
+TASK_CREDIT_PURCHASE_CHECK = "campaigns.credit_purchase_check"
 
 
 def task_publish(name: str, *, args: list, **options) -> None:

@@ -1,4 +1,4 @@
-"""Shops (tenants): creating one with its opening credits recorded in the ledger."""
+"""Shops (tenants): creating one with its opening credits recorded in the ledger; ops' top-ups."""
 
 import re
 
@@ -9,6 +9,7 @@ from campaigns.fields import sender_clean
 from campaigns.models import Shop
 from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
+from campaigns.services.locks import shop_lock
 from campaigns.services.senders import shop_sender_add
 
 MAX_CREDITS = 2**63 - 1
@@ -41,4 +42,28 @@ def shop_create(*, domain: str, credits: int = 0, sender: str = "", name: str = 
     if sender:
         shop_sender_add(shop=shop, sender=sender)
         shop.refresh_from_db()
+    return shop
+
+
+def shop_credits_add(*, domain: str, amount: int, note: str = "") -> Shop:
+    """Top up the shop of `domain` by `amount` credits (ops): one `topup` in the ledger, under the shop's lock.
+    ValidationError for an amount not above 0 or a note over 200 characters, DomainError `not_found` for an
+    unknown domain. Returns the shop with its new balance."""
+    errors = {}
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_CREDITS:
+        errors["amount"] = [f"Must be a whole number between 1 and {MAX_CREDITS}."]
+    if len(note) > 200:
+        errors["note"] = ["At most 200 characters."]
+    if errors:
+        raise ValidationError(errors)
+    shop = Shop.objects.filter(domain=domain.strip().lower()).first()
+    if shop is None:
+        raise DomainError("not_found", f"No shop has the domain {domain}.")
+    with transaction.atomic():
+        shop_lock(shop_id=shop.id)
+        shop.refresh_from_db(fields=["credits"])
+        if shop.credits + amount > MAX_CREDITS:
+            raise ValidationError({"amount": [f"The balance would exceed {MAX_CREDITS}."]})
+        credits_topup(shop_id=shop.id, amount=amount, note=note or "top-up")
+    shop.refresh_from_db()
     return shop

@@ -101,3 +101,31 @@ def test_create_api_key_for_an_unknown_domain_is_an_error_with_exit_status_1(db)
     with pytest.raises(CommandError, match="No shop with domain 'nobody.example'") as refused:
         run("create_api_key", "nobody.example")
     assert refused.value.returncode == 1
+
+
+def test_add_credits_is_a_topup_in_the_ledger_with_its_note(db):
+    run("create_shop", "topup.example", "--credits", "100")
+    lines = run("add_credits", "topup.example", "2500", "--note", "goodwill after outage")
+    shop = Shop.objects.get(domain="topup.example")
+    assert shop.credits == 2600 and lines == ["Added 2500 credits to topup.example: 2600 free, 0 held."]
+    last = CreditTransaction.objects.filter(shop=shop).latest("id")
+    assert (last.kind, last.delta, last.held_delta, last.note) == ("topup", 2500, 0, "goodwill after outage")
+    assert CreditTransaction.objects.filter(shop=shop).aggregate(total=Sum("delta"))["total"] == shop.credits
+
+
+@pytest.mark.parametrize("args, message", [
+    (("nosuch.example", "10"), "No shop has the domain nosuch.example."),
+    (("topup2.example", "0"), "amount: Must be a whole number"),
+    (("topup2.example", "-5"), "amount: Must be a whole number"),
+    (("topup2.example", "5", "--note", "x" * 201), "note: At most 200 characters."),
+])
+def test_add_credits_refuses_unknown_shops_and_bad_amounts_changing_nothing(db, args, message):
+    run("create_shop", "topup2.example", "--credits", "7")
+    with pytest.raises(CommandError, match=message):
+        call_command("add_credits", *args, stdout=io.StringIO())
+    assert Shop.objects.get(domain="topup2.example").credits == 7
+
+
+def test_manage_py_add_credits_for_an_unknown_domain_exits_1(transactional_db):
+    refused = manage("add_credits", "nosuch.example", "10")
+    assert refused.returncode == 1 and "No shop has the domain nosuch.example." in refused.stderr

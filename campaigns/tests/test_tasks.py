@@ -14,6 +14,8 @@ def test_task_names_routes_and_beat_schedule_are_stable(settings):
     assert {entry["task"] for entry in schedule.values()} == {
         "campaigns.start_scheduled", "campaigns.recover_batches", "campaigns.resolve_unknown_batches",
         "campaigns.reapply_unmatched_reports", "metrics.reconcile", "campaigns.release_held_recipients",
+        "campaigns.purge_finished",
+        "campaigns.recheck_credit_purchases",
     }
     assert {entry["options"]["queue"] for entry in schedule.values()} == {settings.CELERY_QUEUE_PERIODIC}
 
@@ -22,7 +24,10 @@ def test_the_registered_task_names_are_exactly_these():
     """A snapshot: a name added, renamed or dropped fails here (messages in the broker carry the old names)."""
     app.loader.import_default_modules()
     assert sorted(name for name in app.tasks if not name.startswith("celery.")) == [
+        "campaigns.credit_purchase_check",
+        "campaigns.purge_finished",
         "campaigns.reapply_unmatched_reports",
+        "campaigns.recheck_credit_purchases",
         "campaigns.recover_batches",
         "campaigns.release_held_recipients",
         "campaigns.resolve_unknown_batches",

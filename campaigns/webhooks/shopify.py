@@ -1,6 +1,7 @@
 """POST /webhooks/shopify: every Shopify topic at one URL (API.md "Shopify"). The HMAC of the raw body is checked
 before anything else (401 when wrong), the delivery is stored once per webhook id and answered 200; a task does
-the work. Nothing a caller sends yields a 500."""
+the work. Nothing a caller sends yields a 500. Each call is counted and timed
+(`shopsms_http_request_seconds{endpoint="shopify"}`)."""
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
@@ -8,9 +9,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.api.errors import json_error
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_store
+from config.observability.metrics import timed_view
 from shopify.webhooks import delivery, verify_webhook
 
 
+@timed_view("shopify")
 @csrf_exempt
 def shopify_webhook(request):
     if request.method != "POST":

@@ -5,7 +5,7 @@ import redis
 from django.test import Client
 
 from config.observability.queues import _list_keys
-from config.tests.scrape import LOCAL, scrape
+from config.tests.scrape import LOCAL, delta, scrape
 
 
 @pytest.fixture
@@ -92,3 +92,17 @@ def test_the_worker_hosts_exporter_refuses_as_the_web_view_does(settings):
     status, body = get(HTTP_AUTHORIZATION="Bearer s3cret", REMOTE_ADDR="10.1.2.3")
     assert status == "200 OK" and b"shopsms_" in body
     assert get("/other", HTTP_AUTHORIZATION="Bearer s3cret")[0] == "404 Not Found"
+
+
+@pytest.mark.parametrize(("url", "endpoint"), [("/webhooks/mitto/dlr", "mitto_dlr"),
+                                               ("/webhooks/mitto/inbound", "mitto_inbound"),
+                                               ("/webhooks/shopify", "shopify")])
+def test_each_webhook_call_is_counted_by_endpoint_and_status(client, settings, url, endpoint):
+    before = scrape(client)
+
+    response = client.post(url, data="{}", content_type="application/json")  # unsigned: refused
+    after = scrape(client)
+
+    assert response.status_code == 401
+    assert delta(before, after, "shopsms_http_request_seconds_count", deployment=settings.SMS_KEY_PREFIX,
+                 endpoint=endpoint, status="401") == 1

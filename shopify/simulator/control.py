@@ -109,7 +109,8 @@ def deliveries(app: SimulatorApp) -> list[dict]:
 
 
 def create_shop(app: SimulatorApp, payload: dict) -> dict:
-    """A shop with `customers` generated customers (installed with a token when `token` is true)."""
+    """A shop with `customers` generated customers (installed with a token when `token` is true; a development
+    store when `development` is true)."""
     domain = payload.get("shop")
     if not isinstance(domain, str) or not SHOP_DOMAIN.fullmatch(domain):
         raise BadRequest("shop must be a myshopify.com domain")
@@ -122,6 +123,7 @@ def create_shop(app: SimulatorApp, payload: dict) -> dict:
         shop = app.store.shop(domain, create=True, customers=count, no_phone_every=every,
                               bucket_max=app.config.bucket_max)
         shop.scopes = str(payload.get("scopes", "read_customers,write_customers,read_orders"))
+        shop.development = bool(payload.get("development"))
         answer = {"shop": domain, "shop_id": shop.shop_id, "customers": count}
         if payload.get("token"):
             shop.installed = True

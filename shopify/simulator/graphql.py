@@ -45,7 +45,7 @@ class Context:
 def operation(document: str) -> str | None:
     """The root field the document asks for (the first one we know), or None."""
     for name in ("bulkOperationRunQuery", "currentBulkOperation", "customerSmsMarketingConsentUpdate",
-                 "webhookSubscriptionCreate", "appPurchaseOneTimeCreate", "node", "customers"):
+                 "webhookSubscriptionCreate", "appPurchaseOneTimeCreate", "node", "customers", "shop"):
         if re.search(rf"(?<![\w$]){name}\s*[({{]", document):
             return name
     return None
@@ -194,6 +194,14 @@ def node(ctx: Context, variables: dict) -> tuple[dict, int]:
     return {"node": found}, 1
 
 
+def shop(ctx: Context, variables: dict) -> tuple[dict, int]:
+    name = ctx.shop.domain.removesuffix(".myshopify.com")
+    plan = {"partnerDevelopment": ctx.shop.development,
+            "displayName": "Development" if ctx.shop.development else "Basic"}
+    return {"shop": {"id": f"gid://shopify/Shop/{ctx.shop.shop_id}", "name": name,
+                     "myshopifyDomain": ctx.shop.domain, "plan": plan}}, 1
+
+
 def purchase_node(purchase: Purchase) -> dict:
     return {"id": purchase.gid, "name": purchase.name, "status": purchase.status, "test": purchase.test,
             "createdAt": iso_z(purchase.created_at),
@@ -250,7 +258,7 @@ def _time(value: Any) -> float | None:
 OPERATIONS: dict[str, Callable[[Context, dict], tuple[dict, int]]] = {
     "customers": customers, "bulkOperationRunQuery": bulk_run, "currentBulkOperation": bulk_current,
     "customerSmsMarketingConsentUpdate": consent_update, "webhookSubscriptionCreate": webhook_create,
-    "appPurchaseOneTimeCreate": purchase_create, "node": node,
+    "appPurchaseOneTimeCreate": purchase_create, "node": node, "shop": shop,
 }
 MUTATIONS = ("bulkOperationRunQuery", "customerSmsMarketingConsentUpdate", "webhookSubscriptionCreate",
              "appPurchaseOneTimeCreate")

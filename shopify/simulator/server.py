@@ -169,10 +169,12 @@ class ShopifySimulator:
         """Change options at run time (any option but host, port and seed)."""
         return self.app.configure(opts)
 
-    def create_shop(self, shop: str, *, customers: int = 0, no_phone_every: int = 10, token: bool = False) -> dict:
-        """A shop with `customers` generated customers; with `token`, installed and its access token issued."""
+    def create_shop(self, shop: str, *, customers: int = 0, no_phone_every: int = 10, token: bool = False,
+                    development: bool = False) -> dict:
+        """A shop with `customers` generated customers; with `token`, installed and its access token issued;
+        with `development`, a development store."""
         return create_shop(self.app, {"shop": shop, "customers": customers, "no_phone_every": no_phone_every,
-                                      "token": token})
+                                      "token": token, "development": development})
 
     def shop(self, domain: str) -> Shop | None:
         return self.app.store.shop(domain)

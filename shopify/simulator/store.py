@@ -79,6 +79,7 @@ class Shop:
     subscriptions: dict[str, list[str]] = field(default_factory=dict)  # topic -> callback URLs
     bulk: BulkRun | None = None
     orders: list[dict] = field(default_factory=list)
+    development: bool = False  # a development store: plan.partnerDevelopment (its purchases should be tests)
 
     def token_valid(self, token: str) -> bool:
         expiry = self.tokens.get(token)

@@ -367,6 +367,12 @@ def test_a_purchase_declined_or_expired(sim, decision, status):
     assert admin.purchase_status(client, purchase.purchase_id).status == status
 
 
+@pytest.mark.parametrize("development", [True, False])
+def test_the_shops_plan_tells_a_development_store(sim, development):
+    token = sim.create_shop(SHOP, token=True, development=development)["access_token"]
+    assert admin.shop_is_development(AdminClient(SHOP, token)) is development
+
+
 def test_purchase_refusals(sim):
     client = _client(sim)
     with pytest.raises(UserErrors, match="Price"):

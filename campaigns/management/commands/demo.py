@@ -1,4 +1,5 @@
-"""`python manage.py demo`: one campaign sent end to end through the bundled Mitto simulator.
+"""`python manage.py demo`: one campaign sent end to end through the bundled Mitto simulator, its credits bought
+as a pack in the bundled Shopify simulator (approved there, credited through our return URL).
 
 On the embedded defaults (no DATABASE_URL / REDIS_URL) everything runs in this process: SQLite, in-process
 tasks, in-process limiter. With a broker configured it starts a real Celery worker for the demo's duration.
@@ -16,6 +17,7 @@ import time
 from datetime import time as dt_time
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.core.wsgi import get_wsgi_application
@@ -23,14 +25,17 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from campaigns.models import Campaign, Contact, Shop
+from campaigns.models import Campaign, Contact, Shop, ShopifyInstall
 from campaigns.selectors import campaign_status
-from campaigns.services.billing.ledger import credits_topup
 from campaigns.services.errors import DomainError
+from campaigns.services.purchases.buy import credit_purchase_start
+from campaigns.services.purchases.packs import credit_packs
 from campaigns.services.sending.enqueue import campaign_enqueue
 from config.celery import app
 from messaging.simulator import MittoSimulator
 from metrics.models import CampaignMetrics
+from shopify.simulator import ShopifySimulator
+from shopify.tokens import encrypt_token
 
 DEMO_KEY = "demo-mitto-key"
 DEMO_ACCOUNT = "d3m0d3m0-0000-4000-8000-000000000001"
@@ -71,15 +76,17 @@ class Command(BaseCommand):
         with MittoSimulator(api_key=DEMO_KEY, seed=7) as simulator, override_settings(
             MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
             MITTO_WEBHOOK_SECRET=settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16),
-        ):
-            self._run(simulator, contacts)
+        ), ShopifySimulator(api_secret=secrets.token_hex(16), seed=7) as shopify:
+            self._run(simulator, shopify, contacts)
 
-    def _run(self, simulator: MittoSimulator, contacts: int) -> None:
+    def _run(self, simulator: MittoSimulator, shopify: ShopifySimulator, contacts: int) -> None:
         eager = bool(app.conf.task_always_eager)
         shop, campaign = self._prepare(contacts)
         self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
                   f"database {connection.vendor}.")
         webhook = self._webhook_server(simulator)
+        with override_settings(**shopify.app_settings(app_url=f"http://127.0.0.1:{webhook.server_port}")):
+            self._topup = self._buy_credits(shop, shopify, needed=contacts * 2)
         worker = None if eager else self._worker(simulator)
         try:
             self._send(shop, campaign, eager)
@@ -106,14 +113,33 @@ class Command(BaseCommand):
         shop = Shop.objects.create(domain=domain, name="Demo Shop", sender="DemoShop",
                                    quiet_hours_start=dt_time(0, 0), quiet_hours_end=dt_time(0, 0),
                                    traffic_account_id=settings.MITTO_TRAFFIC_ACCOUNT_ID or DEMO_ACCOUNT)
-        self._topup = count * 2
-        credits_topup(shop_id=shop.id, amount=self._topup, note="demo")
         _contacts(shop, count)
         campaign = Campaign.objects.create(shop=shop, name="Spring sale", body="Hi {{ first_name }}, spring sale "
                                            "at Demo Shop: 20% off everything today. Reply STOP to opt out.")
-        self._say(f"Shop {domain}: {count} contacts, {self._topup} credits; campaign #{campaign.id} "
-                  f"\"{campaign.name}\".")
+        self._say(f"Shop {domain}: {count} contacts; campaign #{campaign.id} \"{campaign.name}\".")
         return shop, campaign
+
+    def _buy_credits(self, shop: Shop, shopify: ShopifySimulator, *, needed: int) -> int:
+        """Buy packs in the Shopify simulator until `needed` credits are in: each purchase created as the API
+        does, approved on the simulator's confirmation page, credited when Shopify sends the merchant back to our
+        return URL (served by the demo's web server). The credits bought."""
+        token = shopify.create_shop(shop.domain, token=True, development=True)["access_token"]
+        ShopifyInstall.objects.create(shop=shop, access_token=encrypt_token(token), installed_at=timezone.now())
+        packs = credit_packs()
+        bought = 0
+        while bought < needed:
+            pack = next((p for p in packs if p.credits >= needed - bought), packs[-1])
+            purchase = credit_purchase_start(shop=shop, credits=pack.credits)
+            approved = requests.get(purchase.confirmation_url, allow_redirects=False, timeout=30)
+            requests.get(approved.headers["Location"], allow_redirects=False, timeout=30)  # our return URL
+            purchase.refresh_from_db()
+            if purchase.status != purchase.Status.ACTIVE:
+                raise CommandError(f"the demo's credit purchase {purchase.pk} ended {purchase.status}")
+            bought += pack.credits
+            self._say(f"Bought {pack.credits} credits ({pack.price} {purchase.currency}, a Shopify test charge).")
+        shop.refresh_from_db()
+        self._say(f"Balance {shop.credits} credits, all from the ledger's purchases.")
+        return bought
 
     def _worker(self, simulator) -> subprocess.Popen:
         """A `celery -A config worker` on the send and periodic queues, on this process's settings."""

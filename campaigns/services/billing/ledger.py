@@ -3,8 +3,9 @@ in the caller's transaction, so the balances always equal the ledger's sums and 
 
 Kinds (delta moves free credits, held_delta held ones): topup (+n, 0), hold (-n, +n), release (+n, -n),
 debit of held credits (0, -n), direct debit (-n, 0), refund of a message reported failed after it was
-accepted and debited (+n, 0): a merchant never pays for a failed message. Callers take the shop's lock
-first (campaigns.services.locks).
+accepted and debited (+n, 0): a merchant never pays for a failed message; purchase of a pack bought in Shopify
+(+n, 0), at most one row per purchase (a unique constraint). Callers take the shop's lock first
+(campaigns.services.locks).
 """
 
 from collections import Counter
@@ -20,7 +21,7 @@ ENQUEUE_HOLD = "enqueue"  # the note of a campaign's hold at enqueue
 
 def _move(
     *, shop_id: int, kind: str, delta: int, held_delta: int, campaign_id: int | None = None,
-    batch_id: int | None = None, note: str = "",
+    batch_id: int | None = None, purchase_id: int | None = None, note: str = "",
 ) -> None:
     """Move the balances by (delta, held_delta) unless one would go negative; record the move."""
     if not delta and not held_delta:
@@ -38,13 +39,19 @@ def _move(
         raise DomainError("insufficient_credits", f"The shop has too few credits for this {kind} of {amount}.")
     CreditTransaction.objects.create(
         shop_id=shop_id, kind=kind, delta=delta, held_delta=held_delta, campaign_id=campaign_id,
-        batch_id=batch_id, note=note,
+        batch_id=batch_id, purchase_id=purchase_id, note=note,
     )
 
 
 def credits_topup(*, shop_id: int, amount: int, note: str = "") -> None:
     """Add `amount` free credits."""
     _move(shop_id=shop_id, kind=Kind.TOPUP, delta=amount, held_delta=0, note=note)
+
+
+def credits_purchase(*, shop_id: int, amount: int, purchase_id: int, note: str = "") -> None:
+    """Add the `amount` credits of a pack bought in Shopify. A second row for the same purchase is refused by
+    the database (IntegrityError), so a purchase is credited at most once whatever the caller does."""
+    _move(shop_id=shop_id, kind=Kind.PURCHASE, delta=amount, held_delta=0, purchase_id=purchase_id, note=note)
 
 
 def credits_hold(*, shop_id: int, amount: int, campaign_id: int | None = None, note: str = "") -> None:

@@ -18,6 +18,7 @@ from phonenumbers import timezone as phone_timezones
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from campaigns.models import Shop
+from campaigns.number_plan import nanp_geographic_only
 from campaigns.services.compliance.quiet_laws import LAW_PREFIX_DIGITS, Window, recipient_window
 
 
@@ -134,7 +135,9 @@ def _prefix_zone_lists(digits: str) -> frozenset[tuple[str, ...]] | None:
     country = next((digits[:n] for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), None)
     if country is None or len(digits) < len(country):
         return None
-    lists = {_longest_entry(country), _longest_entry(digits)}
+    lists = {_longest_entry(digits)}
+    if not (country == "1" and nanp_geographic_only(digits[1:4])):  # the country's zones: non-geographic types
+        lists.add(_longest_entry(country))
     if len(digits) < TIMEZONE_LONGEST_PREFIX:
         lists.update(_known(zones) for prefix, zones in TIMEZONE_DATA.items()
                      if len(prefix) > len(digits) and prefix.startswith(digits))

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from campaigns.models import CampaignRecipient
+from config.observability.metrics import after_commit, observe_messages, observe_report_lags
 from messaging.models import UnmatchedReport
 from metrics.services import metrics_apply_transitions, transitions_update_sql
 
@@ -27,7 +28,7 @@ _UPDATE_PG = f"""
             error = CASE WHEN v.status = 'failed' THEN v.error ELSE r.error END
         FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) AS v(msgid, status, at, error)
         WHERE r.mitto_message_id = v.msgid AND r.status = 'sent'
-        RETURNING r.campaign_id, r.status, r.mitto_message_id, r.segments
+        RETURNING r.campaign_id, r.status, r.mitto_message_id, r.segments, r.sent_at
     ), moved_per_campaign AS (
         SELECT campaign_id, count(*) FILTER (WHERE status = 'delivered') AS delivered,
                count(*) FILTER (WHERE status = 'failed') AS failed
@@ -37,7 +38,8 @@ _UPDATE_PG = f"""
             source="moved_per_campaign", columns={("sent", "delivered"): "delivered", ("sent", "failed"): "failed"}
         )}
     )
-    SELECT campaign_id, status, mitto_message_id, segments FROM moved
+    SELECT campaign_id, status, mitto_message_id, segments,
+           EXTRACT(EPOCH FROM %s::timestamptz - sent_at)::float8 FROM moved
 """
 
 _UPDATE_SQLITE = """
@@ -70,16 +72,23 @@ def _rows(reports, now: datetime) -> list[tuple[str, str, datetime, str]]:
 def recipients_report(reports: Sequence, *, now: datetime) -> list[tuple[int, str, str, int]]:
     """Move every `sent` recipient whose message id has a final report to that outcome (delivered_at or
     error set with it), and its campaign's counters by the same transitions; returns (campaign_id, new
-    status, message id, segments) of the rows that moved."""
+    status, message id, segments) of the rows that moved. Once committed they count in `shopsms_messages_total`,
+    and (PostgreSQL) their time from sending to `now` in `shopsms_delivery_report_lag_seconds`."""
     if not reports:
         return []
     rows = _rows(reports, now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_UPDATE_PG, [list(column) for column in zip(*rows, strict=True)])
-            return cursor.fetchall()
-    changed = _sqlite_update(rows)
-    _move_counters(changed)
+            cursor.execute(_UPDATE_PG, [*(list(column) for column in zip(*rows, strict=True)), now])
+            moved = cursor.fetchall()
+        changed = [row[:4] for row in moved]
+        after_commit(observe_report_lags, [row[4] for row in moved if row[4] is not None])
+    else:
+        changed = _sqlite_update(rows)
+        _move_counters(changed)
+    outcomes = Counter(status for _campaign_id, status, _message_id, _segments in changed)
+    for outcome, count in outcomes.items():
+        after_commit(observe_messages, outcome, count)
     return changed
 
 

@@ -3,8 +3,9 @@ batch (`batch_send`) → through the outbound gateway (`gateway`, every Mitto ca
 its answer applied (`apply`) → counters moved (metrics). Every Batch transition is written in `batch_states`;
 the retry policy is `retry`. Around it: send-time exclusions (`exclusions`: opted out since enqueue, quiet
 hours) and their release (`held_release`), unknown outcomes (`unknown`), beat's starts and recovery
-(`scheduling`), completion, cancel, pause and resume (`lifecycle`), test sends (`one_off`), and the counters'
-reconciliation against the rows (`reconcile`).
+(`scheduling`), completion, cancel, pause and resume (`lifecycle`), test sends (`one_off`), the counters'
+reconciliation against the rows (`reconcile`), and removing finished campaigns' rows after RETENTION_DAYS
+(`retention`).
 
 May call: compliance/, billing/, audience/, `locks`, `publish`, `senders` (ownership checks), metrics, messaging.
 """

@@ -26,6 +26,7 @@ from campaigns.services.sending.batch_states import (
     batch_mark_unknown_state,
 )
 from campaigns.services.sending.lifecycle import campaign_complete_if_done
+from config.observability.metrics import after_commit, observe_messages
 from metrics.services import metrics_apply_transitions
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> i
         [CampaignRecipient.Status.FAILED, error[:255], campaign.id, batch.number, QUEUED],
     )
     recipients_settle(campaign=campaign, batch_id=batch.id, failed=failed)
+    after_commit(observe_messages, "failed", failed.rows)
     return failed.rows
 
 

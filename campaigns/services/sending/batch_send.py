@@ -28,6 +28,7 @@ from campaigns.services.sending.gateway import provider_request_take, provider_s
 from campaigns.services.sending.repricing import recipients_reprice
 from campaigns.services.sending.retry import SendResult, batch_retry_or_fail, limiter_refused
 from campaigns.sms import compile_template
+from config.observability.context import bind as bind_log_context
 from messaging.client import OutboundMessage
 from messaging.errors import OutcomeUnknown, PermanentError, RateLimited, TransientError
 
@@ -95,7 +96,9 @@ def _submit(*, batch: Batch, ids: list[int], messages: list[OutboundMessage]) ->
     try:
         result = provider_send_bulk(messages)
     except RateLimited as exc:
-        return batch_retry_or_fail(batch=batch, error="provider rate limit (429)", retry_after_s=exc.retry_after_s)
+        return batch_retry_or_fail(
+            batch=batch, error="provider rate limit (429)", retry_after_s=exc.retry_after_s, reason="rate_limited"
+        )
     except TransientError as exc:
         return batch_retry_or_fail(batch=batch, error=f"transient: {exc}")
     except PermanentError as exc:
@@ -132,6 +135,7 @@ def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
     if batch is None or batch.status != Batch.Status.QUEUED:
         return SendResult("skipped")
     campaign = batch.campaign
+    bind_log_context(shop_id=campaign.shop_id, campaign_id=campaign.id, batch_id=batch.id)  # until the task ends
     if campaign.status == Campaign.Status.PAUSED:
         batches_undispatch(batch_ids=[batch.id])
         return SendResult("paused")

@@ -14,7 +14,9 @@ moved by their callers, in the same transaction):
 - failed: `batch_mark_failed`; unknown: `batch_mark_unknown_state`, `batches_submitting_expire` (beat);
   cancelled: `batches_cancel_queued`.
 
-Every transition is a conditional UPDATE on the state it leaves, so a duplicate run changes nothing.
+Every transition is a conditional UPDATE on the state it leaves, so a duplicate run changes nothing. The
+final ones (submitted, failed, unknown, cancelled) are counted in `shopsms_batches_final_total` once their
+transaction commits.
 Lock order: see campaigns.services.locks.
 """
 
@@ -26,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from campaigns.models import Batch, CampaignRecipient
+from config.observability.metrics import after_commit, observe_batch_final
 
 UNFINISHED_BATCH = (Batch.Status.QUEUED, Batch.Status.SUBMITTING)
 
@@ -134,43 +137,52 @@ def batch_requeue(*, batch: Batch, delay_s: float, error: str) -> bool:
 
 def batch_mark_submitted(*, batch_id: int, accepted: int, rejected: int, bulk_id: str, now: datetime) -> None:
     """`submitting | unknown → submitted` with the provider's answer summary."""
-    Batch.objects.filter(id=batch_id, status__in=(Batch.Status.SUBMITTING, Batch.Status.UNKNOWN)).update(
+    moved = Batch.objects.filter(id=batch_id, status__in=(Batch.Status.SUBMITTING, Batch.Status.UNKNOWN)).update(
         status=Batch.Status.SUBMITTED, accepted=accepted, rejected=rejected, provider_bulk_id=bulk_id[:64],
         submitted_at=now, error="", updated_at=now,
     )
+    after_commit(observe_batch_final, "submitted", moved)
 
 
 def batch_mark_submitted_empty(*, batch_id: int) -> None:
     """`queued → submitted` without a request: no queued recipient was left."""
-    Batch.objects.filter(id=batch_id, status=Batch.Status.QUEUED).update(
+    moved = Batch.objects.filter(id=batch_id, status=Batch.Status.QUEUED).update(
         status=Batch.Status.SUBMITTED, submitted_at=timezone.now(), updated_at=timezone.now()
     )
+    after_commit(observe_batch_final, "submitted", moved)
 
 
 def batch_mark_failed(*, batch_id: int, error: str) -> None:
     """Any state but `submitted` → `failed` with `error`."""
-    Batch.objects.filter(id=batch_id).exclude(status=Batch.Status.SUBMITTED).update(
+    moved = Batch.objects.filter(id=batch_id).exclude(status__in=(Batch.Status.SUBMITTED, Batch.Status.FAILED)).update(
         status=Batch.Status.FAILED, error=error[:255], updated_at=timezone.now()
     )
+    after_commit(observe_batch_final, "failed", moved)
 
 
 def batch_mark_unknown_state(*, batch_id: int, error: str) -> bool:
     """`submitting → unknown`: the request went out and no usable answer came; never sent again."""
-    return bool(Batch.objects.filter(id=batch_id, status=Batch.Status.SUBMITTING).update(
+    moved = Batch.objects.filter(id=batch_id, status=Batch.Status.SUBMITTING).update(
         status=Batch.Status.UNKNOWN, error=error[:255], updated_at=timezone.now()
-    ))
+    )
+    after_commit(observe_batch_final, "unknown", moved)
+    return bool(moved)
 
 
 def batches_submitting_expire(*, claimed_before: datetime, now: datetime) -> int:
     """Beat: batches `submitting` since before `claimed_before` (their worker died; the request may have gone
     out) become `unknown`, never resent."""
-    return Batch.objects.filter(status=Batch.Status.SUBMITTING, claimed_at__lt=claimed_before).update(
+    moved = Batch.objects.filter(status=Batch.Status.SUBMITTING, claimed_at__lt=claimed_before).update(
         status=Batch.Status.UNKNOWN, error="no answer before the submit deadline (worker lost?)", updated_at=now
     )
+    after_commit(observe_batch_final, "unknown", moved)
+    return moved
 
 
 def batches_cancel_queued(*, campaign_id: int) -> int:
     """Every queued batch of the campaign → `cancelled` (a batch already submitting finishes normally)."""
-    return Batch.objects.filter(campaign_id=campaign_id, status=Batch.Status.QUEUED).update(
+    moved = Batch.objects.filter(campaign_id=campaign_id, status=Batch.Status.QUEUED).update(
         status=Batch.Status.CANCELLED, updated_at=timezone.now()
     )
+    after_commit(observe_batch_final, "cancelled", moved)
+    return moved

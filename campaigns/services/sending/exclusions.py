@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services.billing.ledger import credits_release
 from campaigns.services.billing.moved import NONE, Moved, moved_by
+from config.observability.metrics import after_commit, observe_messages
 from metrics.services import deltas_for_transitions, metrics_apply
 
 OPTED_OUT = "opted_out"
@@ -74,4 +75,5 @@ def recipients_exclude(
         )
         deltas = deltas_for_transitions({("queued", "cancelled"): cancelled.rows})
         metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": moved})
+        after_commit(observe_messages, "cancelled", cancelled.rows)
     return cancelled.rows, moved

@@ -16,6 +16,7 @@ from campaigns.services.errors import DomainError
 from campaigns.services.locks import shop_lock
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import UNFINISHED_BATCH, batches_cancel_queued
+from config.observability.metrics import after_commit, observe_messages
 from metrics.models import CampaignMetrics
 from metrics.services import deltas_for_transitions, metrics_apply
 
@@ -74,6 +75,7 @@ def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
         credits_release(shop_id=shop.id, amount=cancelled.segments, campaign_id=campaign.id, note="cancelled")
         deltas = deltas_for_transitions({("queued", "cancelled"): cancelled.rows})
         metrics_apply(campaign_id=campaign.id, deltas={**deltas, "held": -held.rows})
+        after_commit(observe_messages, "cancelled", cancelled.rows)
         campaign.status, campaign.finished_at = Campaign.Status.CANCELLED, timezone.now()
         campaign.save(update_fields=["status", "finished_at", "updated_at"])
     logger.info("campaign %s cancelled: %s recipients not sent", campaign.id, cancelled.rows)

@@ -20,6 +20,7 @@ from django.conf import settings
 from campaigns.models import Batch
 from campaigns.services.sending.apply import batch_fail
 from campaigns.services.sending.batch_states import batch_park, batch_requeue
+from config.observability.metrics import observe_retry
 from messaging import ratelimit
 
 # How often one task may wait for our own rate limiter before its batch is parked for beat instead.
@@ -55,12 +56,16 @@ def limiter_refused(*, batch: Batch, waits: int, decision: ratelimit.Decision) -
     return SendResult("parked")
 
 
-def batch_retry_or_fail(*, batch: Batch, error: str, retry_after_s: float | None = None) -> SendResult:
+def batch_retry_or_fail(
+    *, batch: Batch, error: str, retry_after_s: float | None = None, reason: str = "transient"
+) -> SendResult:
     """A retryable error of a claimed batch: fail it after its last attempt, else requeue it after
-    `retry_delay` (retried by the task, or parked for beat when the wait is long)."""
+    `retry_delay` (retried by the task, or parked for beat when the wait is long), counted as a retry for
+    `reason` (`rate_limited` or `transient`)."""
     if batch.attempts >= settings.QUEUE_ATTEMPTS:
         batch_fail(batch=batch, error=f"{error} (after {batch.attempts} attempts)")
         return SendResult("failed")
+    observe_retry(reason)
     delay = retry_delay(attempts=batch.attempts, retry_after_s=retry_after_s)
     if batch_requeue(batch=batch, delay_s=delay, error=error):
         return SendResult("retry", retry_in_s=delay)

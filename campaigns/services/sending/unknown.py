@@ -22,6 +22,7 @@ from campaigns.models import Batch, CampaignRecipient
 from campaigns.services.billing.moved import NONE
 from campaigns.services.sending.apply import recipients_fail_queued, recipients_set_status, recipients_settle
 from campaigns.services.sending.lifecycle import campaign_complete_if_done
+from config.observability.metrics import after_commit, observe_messages
 from messaging.models import UnmatchedReport
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ def _resolve(batch: Batch) -> int:
             delivered=moved.get("delivered", NONE), failed=moved.get("failed", NONE),
         )
         UnmatchedReport.objects.filter(id__in=used).delete()
+        # Reported by Mitto, so accepted (its answer never came), and some already final.
+        after_commit(observe_messages, "accepted", sum(step.rows for step in moved.values()))
+        for outcome in ("delivered", "failed"):
+            after_commit(observe_messages, outcome, moved[outcome].rows if outcome in moved else 0)
     return sum(step.rows for step in moved.values())
 
 

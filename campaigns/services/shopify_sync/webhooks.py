@@ -2,9 +2,10 @@
 then processed by a task, which claims the row so a repeated task changes nothing.
 
 Customer, consent and privacy topics are applied (customers.py, privacy.py: an older state never overwrites a
-newer one). Topics whose handling has not landed yet (orders, purchases) are parsed (a malformed body is
-recorded as the row's error) and left unprocessed, to be replayed when it lands; unknown topics are logged and
-marked processed. A delivery for a shop we do not know is marked processed.
+newer one); a delivery for a shop we do not know is marked processed. A purchase update sends the credit
+purchase check (services/purchases/settle) by name. Orders topics are parsed (a malformed body is recorded as
+the row's error) and left unprocessed, to be replayed when their handling lands; unknown topics are logged and
+marked processed.
 """
 
 import logging
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Contact, Shop, ShopifyWebhook
-from campaigns.services.publish import TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
+from campaigns.services.publish import TASK_CREDIT_PURCHASE_CHECK, TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
 from campaigns.services.shopify_sync.customers import customer_deleted, customers_apply
 from campaigns.services.shopify_sync.install import shopify_uninstalled
 from campaigns.services.shopify_sync.privacy import customer_data_export, customer_redact, shop_redact
@@ -28,6 +29,7 @@ from shopify.records import (
     CustomerDeleted,
     CustomerRedact,
     DataRequest,
+    Purchase,
     ShopRedact,
 )
 from shopify.webhooks import Delivery, parse_webhook
@@ -147,6 +149,13 @@ def _shop_redact(record: ShopRedact, webhook: ShopifyWebhook) -> None:
     shop_redact(domain=webhook.shop_domain)
 
 
+def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
+    """Whatever the payload says, the purchase is credited only from the Admin API's reading: a task checks it."""
+    args = [record.purchase_id, webhook.shop_domain]
+    transaction.on_commit(lambda: task_publish(TASK_CREDIT_PURCHASE_CHECK, args=args,
+                                               queue=settings.CELERY_QUEUE_SHOPIFY))
+
+
 _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     AppUninstalled: _uninstalled,
     Customer: _customer,
@@ -155,4 +164,5 @@ _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     DataRequest: _data_request,
     CustomerRedact: _redact,
     ShopRedact: _shop_redact,
+    Purchase: _purchase_updated,
 }

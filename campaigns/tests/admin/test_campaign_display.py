@@ -50,6 +50,14 @@ def test_the_campaign_page_shows_the_apis_preflight():
     assert api["messaged"] == 3 and api["segments"] == 2
     assert preflight_shown(page) == {k: v for k, v in api.items() if k not in ("ok", "campaignId")}
     assert "Not enough credits: 1 more needed." in page
+    assert 'Buy credits</a>' in page and '<a href="/admin/campaigns/creditpurchase/buy/">' in page
+
+
+def test_no_low_balance_warning_when_the_send_fits():
+    shop = funded_shop(1000)
+    _audience(shop)
+    page = merchant_client(shop).get(change("campaign", sending_campaign(shop).id)).content.decode()
+    assert "data-low-balance" not in page
 
 
 def test_a_preflight_refusal_is_shown_as_a_message_not_a_server_error():

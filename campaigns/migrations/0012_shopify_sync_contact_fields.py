@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0010_shop_stop_confirmation_text'),
+        ('campaigns', '0011_credit_purchases'),
     ]
 
     operations = [
