@@ -1,6 +1,7 @@
 """Shopify customers applied to contacts, set-based: the rows COPYed into a temporary table, then one statement
 upserts them on (shop, phone) and writes a consent event per change. Serves the first sync (thousands of rows a
-chunk) and the customer webhooks (one row). PostgreSQL only.
+chunk) and the customer webhooks (one row). On PostgreSQL; the same rules for other databases (the demo's
+SQLite) are in customers_portable.py, and customers/delete needs PostgreSQL.
 
 The rules, per row:
 - Consent: only `subscribed` gives consent; `unsubscribed`/`redacted` withdraw it; `pending`, `not_subscribed`
@@ -24,6 +25,7 @@ from django.db import connection
 from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
 from campaigns.services.contacts.upsert import _serialise_contact_writes
+from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
 from campaigns.services.shopify_sync.suppression import suppressed_phones
 from shopify.records import Customer
 
@@ -83,12 +85,21 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
     if not rows:
         return applied
     _serialise_contact_writes(shop=shop)
+    if _portable():
+        applied.created, applied.updated, applied.events = customers_apply_portable(
+            shop=shop, rows=rows, now=now, source=SHOPIFY_SOURCE)
+        return applied
     with connection.cursor() as cursor:
         _load(cursor, rows)
         cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
         applied.created, applied.updated, applied.events = cursor.fetchone()
         cursor.execute(_UNLINK_MOVED, {"shop": shop.pk})
     return applied
+
+
+def _portable() -> bool:
+    """Whether the database lacks this module's statement (the demo's SQLite): customers_portable.py then."""
+    return connection.vendor != "postgresql"
 
 
 def customer_deleted(*, shop: Shop, customer_id: int, now: datetime) -> int:

@@ -130,8 +130,9 @@ def _chunk_apply(install: ShopifyInstall, customers: list[Customer], *, cursor: 
 def _commit_without_waiting_for_disk() -> None:
     """A chunk's commit does not wait for its WAL flush: a crash may lose the last chunks, but each with its
     checkpoint (same transaction), so the resumed sync applies them again. Saves a disk flush per chunk."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _finish(install_id: int, state: str, error: str = "") -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from campaigns.models import ConsentEvent, Contact, ShopifyInstall
 from campaigns.services.errors import DomainError
+from campaigns.services.shopify_sync import customers
 from campaigns.services.shopify_sync import sync as sync_module
 from campaigns.services.shopify_sync.sync import shopify_sync_run
 from campaigns.services.shopify_sync.sync_start import shopify_sync_start
@@ -15,6 +16,13 @@ from shopify.simulator import ShopifySimulator
 from shopify.tokens import encrypt_token
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["sql", "portable"])
+def implementation(request, monkeypatch):
+    """Every case runs on PostgreSQL's statement and on the portable path (the demo's SQLite) alike."""
+    monkeypatch.setattr(customers, "_portable", lambda: request.param == "portable")
+    return request.param
 SHOP = "sync.myshopify.com"
 
 

@@ -15,6 +15,7 @@ from campaigns.models import (
     ShopifyWebhook,
     SuppressedPhone,
 )
+from campaigns.services.shopify_sync import customers
 from campaigns.services.shopify_sync.suppression import phone_hash
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
 from campaigns.tests.support.factories import CampaignFactory, ShopFactory
@@ -23,6 +24,13 @@ from messaging.models import MessageLog
 from shopify.tokens import encrypt_token
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["sql", "portable"])
+def implementation(request, monkeypatch):
+    """Every case runs on PostgreSQL's statement and on the portable path (the demo's SQLite) alike."""
+    monkeypatch.setattr(customers, "_portable", lambda: request.param == "portable")
+    return request.param
 DOMAIN = "topics.myshopify.com"
 PHONE = "+12125550123"
 _numbers = iter(range(1, 10_000))
