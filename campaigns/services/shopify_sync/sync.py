@@ -12,6 +12,8 @@ May call: customers.py, install.py (the Admin client), the `shopify` edge.
 
 import itertools
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -71,8 +73,9 @@ def _paged(install: ShopifyInstall, client: AdminClient) -> str:
 
 def _bulk(install: ShopifyInstall, client: AdminClient) -> None:
     url = install.sync_bulk_url or _bulk_url(install, client)
-    lines_done, numbered = install.sync_offset, _numbered(url)
-    for chunk in _chunks(itertools.islice(numbered, lines_done, None), BULK_CHUNK):
+    lines_done = install.sync_offset
+    chunks = _chunks(itertools.islice(_numbered(url), lines_done, None), BULK_CHUNK)
+    for chunk in _read_ahead(chunks):
         lines_done += len(chunk)
         _chunk_apply(install, [c for c in chunk if c is not None], cursor="", offset=lines_done, mode="bulk")
 
@@ -100,6 +103,43 @@ def _numbered(url: str) -> Iterator[Customer | None]:
             yield None
         yield customer
     yield from (None for _ in skipped)
+
+
+def _read_ahead(items: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """`items`, produced by a thread of their own up to `depth` ahead: the next chunk is downloaded and parsed
+    (Python) while this thread waits for PostgreSQL to apply the last one. An error there is raised here; stopping
+    early stops the thread."""
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop, done = threading.Event(), object()
+
+    def give(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not give(item):
+                    return
+            give(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            give(exc)
+
+    producer = threading.Thread(target=produce, name="shopify-sync-read", daemon=True)
+    producer.start()
+    try:
+        while (item := handoff.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join(timeout=5)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
