@@ -92,16 +92,20 @@ def customer_redact(*, shop: Shop, customer_id: int | None, phone: str | None, n
     if customer_id is not None:
         Contact.objects.filter(shop=shop, shopify_customer_id=customer_id).update(
             first_name="", last_name="", shopify_customer_id=None)
-    _webhook_bodies_erase(shop=shop, needles=raw | ({str(customer_id)} if customer_id else set()))
+    _webhook_bodies_erase(shop=shop, phones=raw, customer_id=customer_id)
     ShopifyDataExport.objects.filter(shop=shop, customer_id=customer_id).delete()
     logger.info("Shopify customer of %s redacted: %s phone(s) erased", shop.domain, len(phones))
     return len(phones)
 
 
-def _webhook_bodies_erase(*, shop: Shop, needles: set[str]) -> None:
+def _webhook_bodies_erase(*, shop: Shop, phones: set[str], customer_id: int | None) -> None:
+    """The shop's stored deliveries naming one of the phones, or the customer as an `"id"` (theirs, or in an
+    order's `customer`), keep only a mark that they were erased."""
     match = Q(pk__in=[])
-    for needle in needles:
-        match |= Q(body__contains=needle)
+    for phone in phones:
+        match |= Q(body__contains=phone)
+    if customer_id is not None:
+        match |= Q(body__regex=rf'"id"\s*:\s*"?(gid://shopify/Customer/)?{customer_id}[^0-9]')
     ShopifyWebhook.objects.filter(match, shop_domain=shop.domain).update(body=REDACTED_BODY)
 
 

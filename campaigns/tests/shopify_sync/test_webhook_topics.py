@@ -34,6 +34,7 @@ def implementation(request, monkeypatch):
 DOMAIN = "topics.myshopify.com"
 PHONE = "+12125550123"
 _numbers = iter(range(1, 10_000))
+OTHER_BODY = json.dumps({"id": 770, "total_price": "7.70", "customer": {"id": 1770, "phone": "+12125550999"}})
 
 
 @pytest.fixture
@@ -132,10 +133,12 @@ def test_a_data_request_exports_what_we_hold(shop):
 
 def test_a_redacted_customer_leaves_no_trace_in_any_table(shop):
     contact = _customer_everywhere(shop)
+    _deliver("orders/create", json.loads(OTHER_BODY), webhook_id="other")
     before = {table for table, _, _ in tables_containing([PHONE, "Grace"])}
     assert {"campaigns_contact", "campaigns_campaignrecipient", "messaging_messagelog"} <= before
     _deliver("customers/redact", {"shop_domain": DOMAIN, "customer": {"id": 77, "phone": PHONE}})
     assert tables_containing([PHONE, PHONE[1:], "Grace", "Lovelace"]) == []
+    assert ShopifyWebhook.objects.get(webhook_id="other").body == OTHER_BODY  # another customer's stays
     contact.refresh_from_db()
     assert not contact.sms_consent and CampaignRecipient.objects.count() == 1
     assert SuppressedPhone.objects.filter(shop=shop, phone_hash=phone_hash(PHONE)).exists()
