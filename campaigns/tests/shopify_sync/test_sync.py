@@ -159,3 +159,14 @@ def test_a_reply_stop_wins_over_an_older_subscribed_and_a_newer_one_gives_consen
     stopped.refresh_from_db()
     assert stopped.sms_consent and stopped.opted_out_at is None and stopped.consent_source == "shopify"
     assert stopped.reply_opted_out_at is None
+
+
+def test_a_sync_of_a_shop_uninstalled_meanwhile_ends_failed(sim, django_capture_on_commit_callbacks):
+    install = _installed(sim, 10)
+    with django_capture_on_commit_callbacks(execute=False):
+        shopify_sync_start(shop_id=install.shop_id)
+    ShopifyInstall.objects.filter(pk=install.pk).update(access_token="")
+    assert shopify_sync_run(install_id=install.pk) == "failed"
+    install.refresh_from_db()
+    assert install.sync_state == "failed" and "uninstalled" in install.sync_error
+    assert shopify_sync_run(install_id=install.pk) == "not_running"
