@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Shop
 from campaigns.services.contacts.optout import contacts_opt_in, contacts_opt_out
+from campaigns.services.contacts.shopify_writeback import shopify_consent_writeback_queue
 from campaigns.services.reports.auto_reply import (
     HELP_KIND,
     STOP_CONFIRMATION_KIND,
@@ -22,7 +23,6 @@ from campaigns.services.reports.auto_reply import (
     stop_confirmation_text_of,
 )
 from campaigns.services.reports.reply_routing import ReplyRoute, reply_route
-from campaigns.services.shopify_sync.writeback import shopify_consent_writeback_queue
 from messaging.inbound import InboundMessage, classify_keyword
 from messaging.models import MessageLog
 

@@ -1,6 +1,7 @@
 """Consent both ways: a reply STOP or START of ours written back to Shopify (`customerSmsMarketingConsentUpdate`)
-by a task after commit, retried while Shopify is unavailable, so Shopify and we agree. The state Shopify now
-holds is recorded on the contact with its time, so the echo webhook that follows changes nothing.
+by a task sent after commit (contacts/shopify_writeback.py sends it), retried while Shopify is unavailable, so
+Shopify and we agree. The state Shopify now holds is recorded on the contact with its time, so the echo webhook
+that follows changes nothing.
 
 May call: install.py (the Admin client), the `shopify` edge.
 """
@@ -8,31 +9,14 @@ May call: install.py (the Admin client), the `shopify` edge.
 import logging
 from datetime import datetime
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 
 from campaigns.models import Contact
-from campaigns.services.publish import TASK_SHOPIFY_CONSENT_WRITEBACK, task_publish
 from campaigns.services.shopify_sync.install import shopify_client
 from shopify import admin
 from shopify.errors import UserErrors
 
 logger = logging.getLogger(__name__)
-
-
-def shopify_consent_writeback_queue(*, phone: str, shop_ids: list[int], subscribed: bool, at: datetime) -> int:
-    """After the caller's commit, send the write-back task for each contact of `phone` in these shops that was
-    synced from a shop still installed from Shopify; how many."""
-    contact_ids = list(Contact.objects.filter(
-        shop_id__in=shop_ids, phone=phone, shopify_customer_id__isnull=False,
-        shop__shopify_install__uninstalled_at__isnull=True,
-    ).exclude(shop__shopify_install__access_token="").values_list("id", flat=True))
-    for contact_id in contact_ids:
-        transaction.on_commit(lambda cid=contact_id: task_publish(
-            TASK_SHOPIFY_CONSENT_WRITEBACK, args=[cid, subscribed, at.isoformat()],
-            queue=settings.CELERY_QUEUE_SHOPIFY))
-    return len(contact_ids)
 
 
 def shopify_consent_writeback(*, contact_id: int, subscribed: bool, at: datetime) -> str:
