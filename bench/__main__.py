@@ -55,6 +55,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--naive-size", type=int, default=20_000,
                         help="messages sent through the naive design, and ours beside it (at most N)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--links", action="store_true",
+                        help="every campaign's body carries a link (sent as a per-recipient short link); compare "
+                             "with the same run without it")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample the workers and gunicorn with py-spy, collapsed stacks written to DIR")
     args = parser.parse_args(argv)
@@ -151,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
     env = BenchEnv()
+    if args.links:
+        from bench.drive import ShopApi
+
+        ShopApi.links = True
     ctx = Context(env=env, size=args.size, duration_s=args.duration, profile_dir=args.profile,
                   naive_size=args.naive_size)
     figures: list[Figure] = []
@@ -173,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         env.drop()
     machine["load_average_at_end"] = load_average()
     write_json(args.output, size=args.size, machine=machine, figures=figures, errors=errors,
-               command=f"python -m bench --size {args.size} --only {','.join(args.only)}")
+               command=f"python -m bench --size {args.size} --only {','.join(args.only)}"
+                       + (" --links" if args.links else ""))
     print(f"\nShop SMS benchmarks, N = {args.size:,} ({machine['nproc']} cores, PostgreSQL {machine['postgresql']}, "
           f"Redis {machine['redis']}, Python {machine['python']}, {machine['date']})\n")
     print(table(figures))

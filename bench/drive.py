@@ -3,13 +3,16 @@
 import time
 from dataclasses import dataclass
 
-from bench.fixtures import BODY, ShopHandle
+from bench.fixtures import BODY, BODY_WITH_LINK, ShopHandle
 
 TERMINAL = ("completed", "cancelled", "failed")
 
 
 class ShopApi:
-    """The REST API of API.md, called in this process through Django's test client as one shop."""
+    """The REST API of API.md, called in this process through Django's test client as one shop. Campaigns are
+    created with BODY, or BODY_WITH_LINK when `ShopApi.links` is set (`python -m bench --links`)."""
+
+    links = False
 
     def __init__(self, shop: ShopHandle):
         from django.test import Client
@@ -28,7 +31,8 @@ class ShopApi:
         return response.json()
 
     def campaign_create(self, name: str) -> int:
-        return self._post("/api/v1/campaigns/", {"name": name, "body": BODY}, expect=201)["id"]
+        body = BODY_WITH_LINK if self.links else BODY
+        return self._post("/api/v1/campaigns/", {"name": name, "body": body}, expect=201)["id"]
 
     def enqueue(self, campaign_id: int) -> dict:
         return self._post(f"/api/v1/campaigns/{campaign_id}/enqueue", expect=202)

@@ -8,6 +8,8 @@ from datetime import time
 from django.db import connection, transaction
 
 BODY = "Hi {{ first_name }}, 20% off everything today at Bench Shop. Show this SMS in store."
+# The same offer with a link (`--links`): each message carries its recipient's short link, one segment still.
+BODY_WITH_LINK = "Hi {{ first_name }}, 20% off everything today at Bench Shop: https://bench.example/sale?src=sms"
 FIRST_PHONE = 12012000000  # +1 201 200-0000: valid US numbers for 6,000,000 contacts from here
 MAX_CONTACTS = 6_000_000
 

@@ -10,4 +10,5 @@ urlpatterns = [
     *product_urlpatterns,
     path("_bench/dlr", views.bare_dlr, name="bench-bare-dlr"),
     path("_bench/shopify", views.bare_shopify_webhook, name="bench-bare-shopify"),
+    path("_bench/l/<str:code>", views.bare_redirect, name="bench-bare-redirect"),
 ]

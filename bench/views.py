@@ -1,5 +1,5 @@
-"""Baselines for the webhooks: bare Django views doing only the indexed UPDATE (delivery reports) or the one INSERT
-(Shopify).
+"""Baselines: bare Django views doing only the indexed UPDATE (delivery reports), the one INSERT (Shopify) or the
+302 of a short link.
 
 No authentication, no parsing beyond `json.loads`, no counters: the least a view can do and still apply the
 reports. The webhook's throughput is reported as a ratio of this one's, measured through the same gunicorn.
@@ -8,7 +8,7 @@ reports. The webhook's throughput is reported as a ratio of this one's, measured
 import json
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 _UPDATE_ONE = """
@@ -47,3 +47,8 @@ def bare_shopify_webhook(request):
         cursor.execute(_INSERT_WEBHOOK, [request.headers["X-Shopify-Webhook-Id"], request.headers["X-Shopify-Topic"],
                                          request.headers["X-Shopify-Shop-Domain"], request.body.decode()])
     return JsonResponse({"ok": True})
+
+
+def bare_redirect(request, code):
+    """The short link's baseline: the same 302 (UTM included), nothing decoded, looked up or recorded."""
+    return HttpResponseRedirect("https://bench.example/sale?src=sms&utm_source=shopsms&utm_medium=sms&utm_campaign=1")

@@ -133,6 +133,10 @@ class Campaign(models.Model):
         CANCELLED = "cancelled"
         FAILED = "failed"
 
+    class PausedReason(models.TextChoices):
+        MERCHANT = "merchant"
+        SHOP_INACTIVE = "shop_inactive"
+
     EDITABLE = (Status.DRAFT, Status.SCHEDULED)
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="campaigns")
@@ -141,6 +145,8 @@ class Campaign(models.Model):
     sender = models.CharField(max_length=16, blank=True)
     audience = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Why a `paused` campaign is paused (empty otherwise): the merchant paused it, or its shop was suspended.
+    paused_reason = models.CharField(max_length=16, choices=PausedReason.choices, blank=True, default="")
     scheduled_at = models.DateTimeField(null=True, blank=True)
     encoding = models.CharField(max_length=8, default="GSM-7")
     segments = models.PositiveSmallIntegerField(default=1)
@@ -188,6 +194,8 @@ class CampaignRecipient(models.Model):
     # before sending if the contact's names changed since (campaigns.services.billing.pricing). The database
     # default serves raw INSERTs that do not price (fixtures, older writers).
     segments = models.PositiveSmallIntegerField(default=1, db_default=1)
+    # The first human click on one of the message's short links (bot clicks never set it).
+    clicked_at = models.DateTimeField(null=True, blank=True)
 
     HELD_BATCH_NO = -1
 
@@ -413,3 +421,84 @@ class SuppressedPhone(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "phone_hash"], name="suppressed_phone_unique")]
+
+
+class CampaignLink(models.Model):
+    """A URL of a campaign's body, once per campaign and position: what `/l/{code}` redirects to. Written at
+    enqueue (and by a test send); nothing is written per message."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="links", db_index=False)
+    position = models.SmallIntegerField()
+    url = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "position"], name="link_unique_campaign_position")]
+
+
+class LinkClick(models.Model):
+    """One click on a short link, written set-based from the click buffer. `key` (the buffer entry's id as a
+    number; negative and random for a click written at once) makes writing a buffered click twice a no-op.
+    `is_bot`: a link previewer or scanner, counted apart."""
+
+    key = models.BigIntegerField(unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 db_constraint=False)
+    recipient_id = models.BigIntegerField()
+    position = models.SmallIntegerField()
+    clicked_at = models.DateTimeField()
+    is_bot = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient_id", "clicked_at"], name="click_recipient_at")]
+
+
+class CampaignLinkStats(models.Model):
+    """A campaign's click counters, moved by the click writer in the same statement as the clicks: human clicks,
+    recipients who clicked (unique), bot clicks, and the last human click (attribution looks only at campaigns
+    clicked within its window)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, primary_key=True, related_name="link_stats")
+    clicks = models.BigIntegerField(default=0)
+    unique_clicks = models.BigIntegerField(default=0)
+    bot_clicks = models.BigIntegerField(default=0)
+    last_click_at = models.DateTimeField(null=True, blank=True)
+
+
+class OrderAttribution(models.Model):
+    """A Shopify order of a shop, credited once to one campaign message (`kind` click or receive) or to none
+    (no match, or cancelled before it was seen). Unique per shop and order: the same webhook twice credits once."""
+
+    class Kind(models.TextChoices):
+        CLICK = "click"
+        RECEIVE = "receive"
+        NONE = "none"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order_id = models.BigIntegerField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recipient_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    currency = models.CharField(max_length=3, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    ordered_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "order_id"], name="attribution_unique_shop_order")]
+
+
+class CampaignRevenue(models.Model):
+    """What a campaign earned, per currency and attribution kind, kept incrementally with each attribution (and
+    taken back when its order is cancelled)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=8)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "currency", "kind"], name="revenue_unique_campaign_currency")
+        ]

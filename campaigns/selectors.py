@@ -44,16 +44,21 @@ def campaign_of_shop(*, shop_id: int, campaign_id: int, queryset: QuerySet | Non
 
 def campaign_status(*, shop_id: int, campaign_id: int) -> dict | None:
     """The status payload (API.md "status", metrics.status) of the shop's campaign from one primary-key query
-    (the campaign joined to its counters row, all zero before enqueue); None when the shop has no such
-    campaign. The API's status endpoint and the admin's fresh counters both answer with it."""
+    (the campaign joined to its counters row and its click counters, all zero before enqueue), `clicks` added;
+    None when the shop has no such campaign. The API's status endpoint and the admin's fresh counters both
+    answer with it."""
     row = (
         Campaign.objects.filter(id=campaign_id, shop_id=shop_id)
-        .values("id", "name", "status", *(f"metrics__{name}" for name in COUNTERS))
+        .values(
+            "id", "name", "status", "paused_reason", "link_stats__clicks", *(f"metrics__{name}" for name in COUNTERS)
+        )
         .first()
     )
     if row is None:
         return None
-    return status_payload(campaign=row, counters={name: row[f"metrics__{name}"] for name in COUNTERS})
+    payload = status_payload(campaign=row, counters={name: row[f"metrics__{name}"] for name in COUNTERS})
+    payload["campaign"]["clicks"] = row["link_stats__clicks"] or 0
+    return payload
 
 
 def campaign_status_loaded(campaign: Campaign) -> dict:
@@ -61,5 +66,9 @@ def campaign_status_loaded(campaign: Campaign) -> dict:
     select_related), so no query is made per row."""
     metrics = getattr(campaign, "metrics", None)
     counters = {name: getattr(metrics, name) for name in COUNTERS} if metrics else None
-    return status_payload(campaign={"id": campaign.id, "name": campaign.name, "status": campaign.status},
-                          counters=counters)
+    fields = {"id": campaign.id, "name": campaign.name, "status": campaign.status,
+              "paused_reason": campaign.paused_reason}
+    payload = status_payload(campaign=fields, counters=counters)
+    stats = getattr(campaign, "link_stats", None)
+    payload["campaign"]["clicks"] = stats.clicks if stats else 0
+    return payload

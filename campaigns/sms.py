@@ -91,37 +91,99 @@ def _packed(widths: list[int], *, part: int) -> int:
     return segments
 
 
+# A short link's code has this many characters (campaigns.services.links.codes): every link in a body is sent
+# as `{LINK_BASE_URL}/{code}`, so its length, and a message's size, are known before the codes are.
+LINK_CODE_LENGTH = 12
+LINK_CODE_SAMPLE = "Xk4pQ9mZ2rTb"  # what a code looks like where none is issued yet (previews, measuring)
+MAX_LINKS = 16
+# An http(s) URL as it would be clicked: up to a space, a quote, an angle bracket or a placeholder's brace,
+# without the punctuation that usually ends the sentence around it.
+_URL_RE = re.compile(r"https?://[^\s<>\"'{}]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?)]'\""
+
+
+def _link_base() -> str:
+    from django.conf import settings
+
+    return settings.LINK_BASE_URL
+
+
 @dataclass(frozen=True)
 class Template:
-    """A validated body split once into literal text and placeholder names, so rendering is cheap."""
+    """A validated body split once into literal text and placeholder names, so rendering is cheap.
+
+    Each URL of the body is a literal part holding its short link with the sample code (so anything that
+    measures or shows the template sees the size and shape of the message as sent); `link_slots` are those
+    parts' indexes and `links` the original URLs, in order. `render_names(..., link_codes=…)` puts a
+    recipient's codes in."""
 
     parts: tuple[tuple[bool, str], ...]  # (is_placeholder, literal text or placeholder name)
+    links: tuple[str, ...] = ()
+    link_slots: tuple[int, ...] = ()
+    link_base: str = ""
 
     def render(self, values: dict[str, str]) -> str:
         return "".join(values.get(text, "") if is_placeholder else text for is_placeholder, text in self.parts)
 
-    def render_names(self, first_name: str | None, last_name: str | None) -> str:
-        return self.render({"first_name": first_name or "", "last_name": last_name or ""})
+    def render_names(
+        self, first_name: str | None, last_name: str | None, link_codes: list[str] | None = None
+    ) -> str:
+        values = {"first_name": first_name or "", "last_name": last_name or ""}
+        if not link_codes:
+            return self.render(values)
+        texts = [values.get(text, "") if is_placeholder else text for is_placeholder, text in self.parts]
+        prefix = self.link_base + "/"
+        for slot, code in zip(self.link_slots, link_codes, strict=True):
+            texts[slot] = prefix + code
+        return "".join(texts)
 
 
-def compile_template(body: str) -> Template:
-    """Parse `body`; raise BodyError naming the problem when it is empty or has a bad placeholder."""
+def _split_links(text: str, *, link_base: str, links: list[str], before_placeholder: bool) -> list[tuple]:
+    """`text` (literal, no placeholder) cut into (is_placeholder, text, is_link) parts around its URLs; each
+    URL becomes its sample short link and is appended to `links`. A URL running into the placeholder that
+    follows would carry the placeholder's value in it: BodyError."""
+    parts, position = [], 0
+    for match in _URL_RE.finditer(text):
+        url = match.group(0).rstrip(_URL_TRAILING)
+        if before_placeholder and match.end() == len(text):
+            raise BodyError("A placeholder cannot be part of a link: links are shortened per recipient.")
+        if url.lower() in ("http://", "https://"):
+            continue
+        parts.append((False, text[position : match.start()], False))
+        parts.append((False, f"{link_base}/{LINK_CODE_SAMPLE}", True))
+        links.append(url)
+        position = match.start() + len(url)
+    parts.append((False, text[position:], False))
+    return parts
+
+
+def compile_template(body: str, *, link_base: str | None = None) -> Template:
+    """Parse `body`; raise BodyError naming the problem when it is empty, has a bad placeholder, a placeholder
+    inside a link, or more than MAX_LINKS links. Links are shortened on `link_base` (LINK_BASE_URL)."""
     if not body or not body.strip():
         raise BodyError("The message body is empty.")
-    parts, position = [], 0
+    link_base = _link_base() if link_base is None else link_base
+    parts, links, position = [], [], 0
     for match in _PLACEHOLDER_RE.finditer(body):
         name = match.group(1)
         if name not in PLACEHOLDERS:
             raise BodyError(f"Unknown placeholder {{{{ {name} }}}}; allowed: first_name, last_name.")
-        parts.extend([(False, body[position : match.start()]), (True, name)])
+        before = body[position : match.start()]
+        parts.extend(_split_links(before, link_base=link_base, links=links, before_placeholder=True))
+        parts.append((True, name, False))
         position = match.end()
-    parts.append((False, body[position:]))
-    if any("{{" in text or "}}" in text for is_placeholder, text in parts if not is_placeholder):
+    parts.extend(_split_links(body[position:], link_base=link_base, links=links, before_placeholder=False))
+    if any("{{" in text or "}}" in text for is_placeholder, text, _ in parts if not is_placeholder):
         raise BodyError("Malformed placeholder: use {{ first_name }} or {{ last_name }}.")
-    return Template(tuple(part for part in parts if part[1]))
+    if len(links) > MAX_LINKS:
+        raise BodyError(f"A message may carry at most {MAX_LINKS} links; this one has {len(links)}.")
+    kept = [part for part in parts if part[1]]
+    slots = tuple(index for index, part in enumerate(kept) if part[2])
+    return Template(tuple(part[:2] for part in kept), tuple(links), slots, link_base)
 
 
 def measure_body(body: str) -> TextSize:
-    """The quoted size of a campaign body, each placeholder counted as PLACEHOLDER_ESTIMATE."""
+    """The quoted size of a campaign body, each placeholder counted as PLACEHOLDER_ESTIMATE and each link at
+    the length of its short link."""
     template = compile_template(body)
     return measure(template.render(dict.fromkeys(PLACEHOLDERS, PLACEHOLDER_ESTIMATE)))

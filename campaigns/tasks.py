@@ -10,6 +10,7 @@ from datetime import datetime
 from celery import shared_task
 
 from campaigns.services.errors import DomainError
+from campaigns.services.links.clicks import clicks_flush
 from campaigns.services.publish import (
     TASK_CREDIT_PURCHASE_CHECK,
     TASK_SEND_AUTO_REPLY,
@@ -112,6 +113,11 @@ def recheck_credit_purchases() -> dict | None:
 @shared_task(name="campaigns.release_held_recipients")
 def release_held_recipients() -> dict | None:
     return _periodic("release_held_recipients", held_recipients_release)
+
+
+@shared_task(name="campaigns.flush_clicks")
+def flush_clicks() -> int | None:
+    return _periodic("flush_clicks", clicks_flush)
 
 
 # The counters' reconciliation; its registered name (an API, like every task's) is the metrics app's.

@@ -32,6 +32,7 @@ PERIODIC = (
     ("metrics.reconcile", 300),
     ("campaigns.purge_finished", 3600),
     ("campaigns.recheck_credit_purchases", 300),
+    ("campaigns.flush_clicks", 5),
 )
 
 

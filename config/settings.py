@@ -258,6 +258,8 @@ PREFLIGHT_THROTTLE_RATE = _read("PREFLIGHT_THROTTLE_RATE", env.str, "60/min")
 # Retention: beat removes the recipients and batches of campaigns finished this many days ago (and message logs
 # and unmatched reports as old); counters, the ledger and consent history stay (campaigns.services.sending.retention).
 RETENTION_DAYS = _positive("RETENTION_DAYS", _read("RETENTION_DAYS", env.int, 180))
+# Test sends per shop (API and admin together): each is an SMS the shop pays and one provider request.
+TEST_SEND_THROTTLE_RATE = _read("TEST_SEND_THROTTLE_RATE", env.str, "10/min")
 
 # Quiet hours (each shop's quiet_hours_start/end, by the recipient's local time) are enforced at send time.
 # Turned off only where the clock must not decide what is sent (the test settings; quiet-hours tests turn it on).
@@ -296,6 +298,19 @@ for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))
             "Environment variable SHOPIFY_TOKEN_KEY must be comma-separated Fernet keys "
             "(url-safe base64 of 32 bytes, e.g. from Fernet.generate_key())"
         )
+
+# Short links, clicks and attribution (campaigns.services.links). LINK_BASE_URL is the base of every short link
+# (`{LINK_BASE_URL}/{code}`, the code of fixed length, so a message's size is known before it is sent); its
+# characters are GSM-7 so a link never changes a message's encoding. LINK_SECRET keys the codes (derived from
+# SECRET_KEY unless set: set it to keep links working across a SECRET_KEY rotation).
+LINK_BASE_URL = _read("LINK_BASE_URL", env.str, f"{SHOPIFY_APP_URL}/l").rstrip("/")
+if not LINK_BASE_URL.startswith(("http://", "https://")) or any(ch.isspace() for ch in LINK_BASE_URL):
+    raise ImproperlyConfigured(f"Environment variable LINK_BASE_URL must be an http(s) URL, got {LINK_BASE_URL!r}")
+LINK_SECRET = _read("LINK_SECRET", env.str, "")
+# A click within this many seconds of the message's send or delivery is a link previewer's or a scanner's.
+LINK_BOT_CLICK_SECONDS = _read("LINK_BOT_CLICK_SECONDS", env.int, 5)
+ATTRIBUTION_CLICK_DAYS = _positive("ATTRIBUTION_CLICK_DAYS", _read("ATTRIBUTION_CLICK_DAYS", env.int, 5))
+ATTRIBUTION_RECEIVE_HOURS = _positive("ATTRIBUTION_RECEIVE_HOURS", _read("ATTRIBUTION_RECEIVE_HOURS", env.int, 24))
 
 # Credit packs merchants buy inside Shopify (config.credit_packs): `credits:price,…` in CREDIT_CURRENCY. Purchases
 # are Shopify test charges on development stores, and on every store when SHOPIFY_TEST_CHARGES is true.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("shopify/", include("campaigns.webhooks.shopify_urls")),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
+    path("l/", include("campaigns.redirect.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "api/docs/",

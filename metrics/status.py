@@ -14,10 +14,15 @@ from metrics.services import COUNTERS
 logger = logging.getLogger(__name__)
 
 
+def paused_reason(*, status: str, reason: str) -> str | None:
+    """What `pausedReason` answers: the stored reason of a `paused` campaign, null in every other status."""
+    return (reason or None) if status == "paused" else None
+
+
 def status_payload(*, campaign: Mapping, counters: Mapping[str, int] | None) -> dict:
-    """API.md's status answer for `campaign` ({id, name, status}) and its counters (None: no metrics row
-    yet, all zero). `cancelled` and `held` are extensions; processed = sent + failed + cancelled, so
-    total = queued + processed always holds."""
+    """API.md's status answer for `campaign` ({id, name, status, paused_reason?}) and its counters (None: no
+    metrics row yet, all zero). `cancelled` and `held` are extensions; processed = sent + failed + cancelled,
+    so total = queued + processed always holds. `pausedReason` is why a paused campaign is paused, else null."""
     c = {name: (counters or {}).get(name) or 0 for name in COUNTERS}
     processed = c["sent"] + c["failed"] + c["cancelled"]
     return {
@@ -25,6 +30,7 @@ def status_payload(*, campaign: Mapping, counters: Mapping[str, int] | None) -> 
             "id": campaign["id"],
             "name": campaign["name"],
             "status": campaign["status"],
+            "pausedReason": paused_reason(status=campaign["status"], reason=campaign.get("paused_reason", "")),
             "total": c["total"],
             "sent": c["sent"],
             "delivered": c["delivered"],

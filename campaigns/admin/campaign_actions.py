@@ -5,7 +5,9 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from campaigns.admin.messages import run_service
+from campaigns.api.throttles import TestSendThrottle
 from campaigns.services.campaigns import campaign_create
+from campaigns.services.errors import DomainError
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
 from campaigns.services.sending.one_off import campaign_test_send
@@ -45,6 +47,14 @@ class TestSendForm(forms.Form):
     phone = forms.CharField(max_length=32, help_text="The number to send the test to, e.g. +306912345678.")
 
 
+def _throttled_test_send(*, campaign, phone: str) -> None:
+    """The API's test send with the same per-shop throttle (one window shared by the API and the admin)."""
+    throttle = TestSendThrottle()
+    if not throttle.allow_shop(campaign.shop):
+        raise DomainError("rate_limited", f"Too many test sends; try again in {throttle.wait() or 1:.0f} s.")
+    campaign_test_send(shop=campaign.shop, campaign_id=campaign.id, phone=phone)
+
+
 @admin.action(description="Send a test to one number", permissions=["change"])
 def send_test(modeladmin, request, queryset):
     """An intermediate page asks for the phone; the test goes out when that form is posted."""
@@ -53,8 +63,7 @@ def send_test(modeladmin, request, queryset):
         phone = form.cleaned_data["phone"]
         for campaign in queryset.select_related("shop"):
             run_service(request, f"Test of “{campaign}”",
-                        lambda c=campaign: campaign_test_send(shop=c.shop, campaign_id=c.id, phone=phone),
-                        f"sent to {phone}.")
+                        lambda c=campaign: _throttled_test_send(campaign=c, phone=phone), f"sent to {phone}.")
         return None
     context = {**modeladmin.admin_site.each_context(request), "form": form, "campaigns": queryset,
                "opts": modeladmin.model._meta, "action": "send_test", "title": "Send a test"}

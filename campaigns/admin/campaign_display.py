@@ -23,6 +23,19 @@ def counters_of(campaign: Campaign, *, fresh: bool = True) -> dict:
     return campaign_status_loaded(campaign)
 
 
+_PAUSED_BECAUSE = {
+    Campaign.PausedReason.MERCHANT: "paused by the merchant",
+    Campaign.PausedReason.SHOP_INACTIVE: "paused: the shop is suspended",
+}
+
+
+def status_with_reason(campaign: Campaign) -> str:
+    """The campaign's status; a paused one says why (the merchant, or its shop suspended)."""
+    if campaign.status == Campaign.Status.PAUSED and campaign.paused_reason:
+        return _PAUSED_BECAUSE.get(campaign.paused_reason, f"paused ({campaign.paused_reason})")
+    return campaign.get_status_display()
+
+
 def _share(part: int, total: int) -> float:
     return round(100 * part / total, 1) if total else 0.0
 

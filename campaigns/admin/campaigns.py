@@ -43,19 +43,19 @@ class CampaignForm(forms.ModelForm):
 @admin.register(Campaign)
 class CampaignAdmin(ShopScopedAdmin):
     form = CampaignForm
-    list_display = ("name", "shop", "status", "progress", "scheduled_at", "created_at")
+    list_display = ("name", "shop", "status_shown", "progress", "scheduled_at", "created_at")
     list_filter = ("status", "shop", "encoding")
     search_fields = ("name", "body")
     actions = ACTIONS
     show_full_result_count = False
-    readonly_fields = ("status", "live_counters", "preview", "cost", "preflight", "recipients_link", "encoding",
+    readonly_fields = ("status_shown", "live_counters", "preview", "cost", "preflight", "recipients_link", "encoding",
                        "segments", "enqueued_at", "finished_at")
 
     class Media:
         js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("metrics", "shop")
+        return super().get_queryset(request).select_related("metrics", "shop", "link_stats")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A campaign past draft/scheduled is shown without save buttons: its fields are read-only."""
@@ -72,6 +72,10 @@ class CampaignAdmin(ShopScopedAdmin):
         if obj.status not in Campaign.EDITABLE:
             return [*fields, *EDITED_FIELDS, *(("shop",) if request.user.is_superuser else ())]
         return fields
+
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj):
+        return display.status_with_reason(obj)
 
     @admin.display(description="progress")
     def progress(self, obj):

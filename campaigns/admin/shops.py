@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin
 
 from campaigns.admin.credits import add_credits
+from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin, ScopedFilter, ShopScopedAdmin
 from campaigns.models import CreditTransaction, Shop, ShopMembership
 from campaigns.services.senders import shop_senders
+from campaigns.services.sending.suspension import shop_reinstate, shop_suspend
 
 
 class SuperuserWrites:
@@ -20,6 +22,18 @@ class SuperuserWrites:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.action(description="Suspend (stop sending; campaigns paused, credits kept)", permissions=["change"])
+def suspend(modeladmin, request, queryset):
+    for shop in queryset:
+        run_service(request, f"Suspend {shop}", lambda s=shop: shop_suspend(shop=s), "suspended.")
+
+
+@admin.action(description="Lift the suspension (paused campaigns wait for the merchant)", permissions=["change"])
+def lift_suspension(modeladmin, request, queryset):
+    for shop in queryset:
+        run_service(request, f"Reinstate {shop}", lambda s=shop: shop_reinstate(shop=s), "reinstated.")
 
 
 class ShopForm(forms.ModelForm):
@@ -40,7 +54,8 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     shop_path = "id"
     list_display = ("domain", "name", "credits", "credits_held", "is_active")
     search_fields = ("domain", "name")
-    readonly_fields = ("registered_senders",)
+    # Suspension pauses the shop's campaigns with it: only through the actions (the service), never the field.
+    readonly_fields = ("registered_senders", "is_active")
     help_texts = {"sender": "The default sender: one of the shop's registered senders (python manage.py "
                             "shop_sender DOMAIN add SENDER), or blank for the deployment's fallback sender."}
 
@@ -51,7 +66,7 @@ class ShopAdmin(SuperuserWrites, ShopScopedAdmin):
     def registered_senders(self, obj):
         return ", ".join(shop_senders(obj)) if obj.pk else "-"
 
-    actions = [add_credits]
+    actions = [add_credits, suspend, lift_suspension]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

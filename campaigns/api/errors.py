@@ -15,6 +15,7 @@ from campaigns.services.errors import DomainError
 REASON_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "invalid_status": status.HTTP_409_CONFLICT,
+    "opted_out": status.HTTP_409_CONFLICT,
     "no_recipients": status.HTTP_400_BAD_REQUEST,
     "invalid_body": status.HTTP_400_BAD_REQUEST,
     "invalid_sender": status.HTTP_400_BAD_REQUEST,

@@ -8,6 +8,7 @@ from rest_framework.fields import empty
 
 from campaigns.fields import MAX_BODY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS
 from campaigns.models import Campaign
+from metrics.status import paused_reason
 
 # A name of spaces only is blank once trimmed; the pattern says so in the schema too (minLength counts spaces).
 NOT_BLANK = RegexValidator(r"\S", message="Must contain a character other than whitespace.")
@@ -50,18 +51,26 @@ class AudienceField(serializers.JSONField):
 
 class CampaignSerializer(serializers.ModelSerializer):
     audience = AudienceField(read_only=True)
+    pausedReason = serializers.SerializerMethodField(  # noqa: N815
+        help_text="why a paused campaign is paused (`merchant`, or `shop_inactive`: its shop is suspended); "
+                  "null unless paused"
+    )
 
     class Meta:
         model = Campaign
         fields = [
             "id", "name", "body", "sender", "status", "scheduled_at", "created_at", "encoding", "segments",
-            "audience",
+            "audience", "pausedReason",
         ]
         read_only_fields = fields
         extra_kwargs = {"segments": {"help_text": (
             "The body's quoted size per message (opt-out language included, each placeholder counted as 10 "
             "characters); each message is charged the segments of its own rendered text."
         )}}
+
+    @extend_schema_field(serializers.ChoiceField(choices=Campaign.PausedReason.choices, allow_null=True))
+    def get_pausedReason(self, campaign) -> str | None:  # noqa: N802
+        return paused_reason(status=campaign.status, reason=campaign.paused_reason)
 
 
 class CampaignInputSerializer(serializers.Serializer):

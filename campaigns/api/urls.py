@@ -5,6 +5,7 @@ from campaigns.api import (
     views_compliance,
     views_contacts,
     views_credits,
+    views_report,
     views_sending,
     views_shop,
     views_shopify,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign-list"),
     path("campaigns/<int:pk>/", views_campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
     path("campaigns/<int:pk>/status", views_status.CampaignStatusView.as_view(), name="campaign-status"),
+    path("campaigns/<int:pk>/report", views_report.CampaignReportView.as_view(), name="campaign-report"),
     path(
         "campaigns/<int:pk>/recipients/", views_status.CampaignRecipientsView.as_view(), name="campaign-recipients"
     ),

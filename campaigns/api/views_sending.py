@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from campaigns.api.schema import BODY_ERRORS, error_responses
 from campaigns.api.serializers_campaigns import NOT_BLANK
-from campaigns.api.throttles import EnqueueThrottle
+from campaigns.api.throttles import EnqueueThrottle, TestSendThrottle
 from campaigns.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT_LENGTH
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.services.sending.lifecycle import campaign_cancel, campaign_pause, campaign_resume
@@ -76,8 +76,14 @@ class PauseView(_StatusChangeView):
 class ResumeView(_StatusChangeView):
     service = campaign_resume
 
+    @extend_schema(request=None, responses={200: StatusAnswer, **error_responses(403, 404, 409)})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
 
 class TestSendView(APIView):
+    throttle_classes = [TestSendThrottle]
+
     @extend_schema(
         request=TestSendSerializer,
         responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 409, 429, 502)},

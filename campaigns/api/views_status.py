@@ -19,8 +19,13 @@ def _integers(*names: str) -> dict:
     return {name: serializers.IntegerField() for name in names}
 
 
+PAUSED_REASON = serializers.ChoiceField(
+    choices=Campaign.PausedReason.choices, allow_null=True,
+    help_text="why a paused campaign is paused (`shop_inactive`: its shop is suspended); null unless paused",
+)
+
 # The status answer's shape, for the schema (the payload itself is built by metrics.status). In "metrics",
-# `cancelled` and `held` are extensions of API.md.
+# `cancelled` and `held` are extensions of API.md; "campaign" carries `clicks` (human clicks on its short links).
 STATUS_SCHEMA = inline_serializer(
     "CampaignStatus",
     fields={
@@ -30,7 +35,8 @@ STATUS_SCHEMA = inline_serializer(
                 "id": serializers.IntegerField(),
                 "name": serializers.CharField(),
                 "status": serializers.CharField(),
-                **_integers("total", "sent", "delivered", "failed", "processed"),
+                "pausedReason": PAUSED_REASON,
+                **_integers("total", "sent", "delivered", "failed", "processed", "clicks"),
             },
         ),
         "metrics": inline_serializer(

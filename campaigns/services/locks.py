@@ -2,26 +2,67 @@
 
     shop → campaign → batches → recipients → counters
 
-- shop: `shop_lock` (the Shop row, FOR NO KEY UPDATE); every credit movement of billing/ updates this row too.
-- campaign: `Campaign … select_for_update(no_key=True)`.
-- batches: Batch rows (claim, requeue, fail, …: sending/batch_states.py).
+- shop: `shop_lock` / `shops_lock` (Shop rows, FOR NO KEY UPDATE, several in id order); every credit
+  movement of billing/ updates this row too, so a writer that moves credits takes this lock first.
+- campaign: `campaign_lock` (the campaign row after its shop's).
+- batches: Batch rows (claim, requeue, fail, …: sending/batch_states.py); `campaign_lock(batch_id=…)` takes
+  the one a transaction settles right after the campaign.
 - recipients: CampaignRecipient rows.
 - counters: the campaign's metrics row (metrics.services).
 
-A credit purchase is settled under the shop's lock alone (purchases/settle.py: the shop, then the purchase's
-conditional UPDATE and its ledger row); it takes no level below.
+A writer may skip a level it does not touch, never go back up one: it takes the upper locks first even when it
+writes those rows last (the credits after the recipients, the batch after its recipients, the campaign's
+completion at the end). Rows a transaction inserts are at no level: no other transaction can see them, hence
+wait on them, before it commits (enqueue inserts recipients, then batches, under the shop and campaign locks;
+the held-recipient release inserts batches under the same).
 
-A writer may skip a level it does not touch, never go back up one. Writers reference this module instead of
-describing an order of their own. Known writers that do not follow it yet (a later issue makes them): applying a
-batch's answer, failing a batch and settling unknown ones (recipients → shop → counters → batch → campaign),
-the send-time exclusions (recipients → shop → counters), delivery reports (recipients → counters → shop for
-refunds), enqueue (recipients inserted before their batches) and the held-recipient release (recipients →
-batches).
+Every writer follows it:
+- enqueue, cancel, pause, resume, completion, suspension, test sends: shop → campaign → … (sending/enqueue,
+  lifecycle, suspension, one_off).
+- a batch's answer applied, a batch failed, unknown batches settled: `campaign_lock(campaign_id, batch_id)`
+  first, then recipients → credits (shop row, held) → counters → batch → campaign (sending/apply, unknown).
+- send-time exclusions and repricing: shop, then recipients → counters (sending/exclusions, repricing).
+- the held-recipient release: shop → campaign → recipients → new batches → counters (sending/held_release).
+- claim and dispatch: batch → recipients, campaign → batches (sending/batch_states, dispatch); no shop.
+- delivery reports (many campaigns and shops per payload): when the payload has failed outcomes (a refund
+  moves credits), the shops of their `sent` recipients are locked in id order before the one UPDATE of
+  recipients → counters (reports/delivery). A recipient that becomes `sent` between that lookup and the
+  UPDATE (its batch's answer committed in between) makes its shop's refund lock come last; PostgreSQL then
+  may break a rare deadlock, and the payload's transaction is retried (`retry_on_deadlock`), never answered
+  as an error.
+- retention: a finished campaign's recipients, then its batches, each chunk its own transaction touching one
+  level (sending/retention).
+- a credit purchase is settled under the shop's lock alone (purchases/settle.py: the shop, then the
+  purchase's conditional UPDATE and its ledger row); it takes no level below.
+- clicks: recipients → click counters (links/clicks); order attribution: shop → revenue counters
+  (links/attribution).
 """
 
-from campaigns.models import Shop
+from collections.abc import Iterable
+
+from campaigns.models import Batch, Campaign, Shop
 
 
 def shop_lock(*, shop_id: int) -> None:
     """Lock the shop row until the transaction ends: the first lock of the order above."""
     list(Shop.objects.select_for_update(no_key=True).filter(id=shop_id).values_list("id", flat=True))
+
+
+def shops_lock(*, shop_ids: Iterable[int]) -> None:
+    """Lock several shop rows in id order (one statement), for writers spanning shops."""
+    ids = sorted(set(shop_ids))
+    if ids:
+        list(Shop.objects.select_for_update(no_key=True).filter(id__in=ids).order_by("id").values_list("id", flat=True))
+
+
+def campaign_lock(*, campaign_id: int, batch_id: int | None = None) -> int | None:
+    """Lock the campaign's shop, then the campaign, then (given) one of its batches; returns the shop id
+    (None: no such campaign)."""
+    shop_id = Campaign.objects.filter(id=campaign_id).values_list("shop_id", flat=True).first()
+    if shop_id is None:
+        return None
+    shop_lock(shop_id=shop_id)
+    list(Campaign.objects.select_for_update(no_key=True).filter(id=campaign_id).values_list("id", flat=True))
+    if batch_id is not None:
+        list(Batch.objects.select_for_update(no_key=True).filter(id=batch_id).values_list("id", flat=True))
+    return shop_id

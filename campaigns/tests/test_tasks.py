@@ -14,6 +14,7 @@ def test_task_names_routes_and_beat_schedule_are_stable(settings):
     assert {entry["task"] for entry in schedule.values()} == {
         "campaigns.start_scheduled", "campaigns.recover_batches", "campaigns.resolve_unknown_batches",
         "campaigns.reapply_unmatched_reports", "metrics.reconcile", "campaigns.release_held_recipients",
+        "campaigns.flush_clicks",
         "campaigns.purge_finished",
         "campaigns.recheck_credit_purchases",
     }
@@ -25,6 +26,7 @@ def test_the_registered_task_names_are_exactly_these():
     app.loader.import_default_modules()
     assert sorted(name for name in app.tasks if not name.startswith("celery.")) == [
         "campaigns.credit_purchase_check",
+        "campaigns.flush_clicks",
         "campaigns.purge_finished",
         "campaigns.reapply_unmatched_reports",
         "campaigns.recheck_credit_purchases",

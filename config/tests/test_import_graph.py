@@ -138,7 +138,7 @@ def test_the_check_finds_a_circle():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-CAPABILITIES = ("compliance", "billing", "contacts", "audience", "sending", "reports", "shopify_sync", "links")
+CAPABILITIES = ("compliance", "billing", "contacts", "audience", "links", "sending", "reports", "shopify_sync")
 
 
 def test_capabilities_call_only_those_below_them():

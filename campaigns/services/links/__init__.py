@@ -1,6 +1,14 @@
-"""Short links, clicks and order attribution (to come): per-recipient signed codes derived at send time
-(nothing written per message), the redirect's buffered click recording, orders credited to the campaign
-message they follow.
+"""Short links, clicks and order attribution (API.md "Links, clicks and orders", DESIGN.md "Links and attribution").
 
-May call: compliance/ (message size), reports/ (what was delivered). sending/ may call its pure code rendering.
+- `codes`: the code of (recipient id, link position), a fixed 12 characters, keyed; nothing written per message.
+- `store`: a campaign's URLs, one CampaignLink row per position (enqueue, test sends).
+- `redirect`: what `/l/{code}` answers (the URL with UTM added), for any campaign status.
+- `clicks`: clicks buffered in a Redis stream by the redirect and written set-based by beat (bot clicks apart).
+- `attribution`: Shopify orders credited once to the last clicked, else delivered, campaign message to their phones.
+- `report`: the funnel and revenue of a campaign, from counters.
+
+The text side (where a body's links are, their fixed length) lives in `campaigns/sms.py`, so every measure of a
+body (compliance's quoted size, pre-flight, enqueue's hold) counts links as sent. May call: compliance/, billing/,
+contacts/, audience/, `locks`. sending/ calls `codes` (rendering) and `store` (enqueue); shopify_sync/ calls
+`attribution`.
 """

@@ -6,7 +6,7 @@ messaging.UnmatchedReport and applied by `unmatched_reports_reapply` once the id
 overtook the commit that stored it), or read by the send pipeline to resolve `unknown` batches by
 reference.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (shops to refund first, then recipients → counters).
 """
 
 import logging
@@ -20,6 +20,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from campaigns.services.billing.ledger import credits_refund_failed
+from campaigns.services.locks import shops_lock
 from campaigns.services.reports import delivery_rows
 from messaging.models import UnmatchedReport
 
@@ -99,6 +100,14 @@ def _store_unmatched(reports: Sequence[Report]) -> int:
     return len(kept)
 
 
+def _lock_refunded_shops(finals: Sequence[Report]) -> None:
+    """The lock order puts shops first: before recipients move, lock (in id order) the shops whose credits a
+    failed outcome will refund. A payload of delivered outcomes only refunds nothing and locks no shop."""
+    failed = [report.message_id for report in finals if report.outcome == "failed"]
+    if failed:
+        shops_lock(shop_ids=delivery_rows.shops_of_sent(failed))
+
+
 def delivery_reports_apply(*, reports: Sequence[Report]) -> ApplyResult:
     """Apply a payload of delivery reports in one transaction.
 
@@ -117,6 +126,7 @@ def delivery_reports_apply(*, reports: Sequence[Report]) -> ApplyResult:
 def _apply(collapsed: dict[str, Report]) -> tuple[int, int]:
     finals = [report for report in collapsed.values() if report.outcome in FINAL_OUTCOMES]
     with transaction.atomic():
+        _lock_refunded_shops(finals)
         changed = delivery_rows.recipients_report(finals, now=timezone.now())
         _refund_failed(changed)
         unknown = 0
@@ -181,6 +191,7 @@ def _reapply(now: datetime) -> tuple[int, int]:
         rows = delivery_rows.unmatched_now_known(since=now - UNMATCHED_REAPPLY_WINDOW, limit=UNMATCHED_REAPPLY_LIMIT)
         stored = [_StoredReport(*row[1:]) for row in rows]
         finals = [r for r in collapse_reports(stored).values() if r.outcome in FINAL_OUTCOMES]
+        _lock_refunded_shops(finals)
         changed = delivery_rows.recipients_report(finals, now=now)
         _refund_failed(changed)
         UnmatchedReport.objects.filter(id__in=[row[0] for row in rows]).delete()

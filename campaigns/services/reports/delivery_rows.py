@@ -114,6 +114,25 @@ def _sqlite_update(rows) -> list[tuple[int, str, str, int]]:
         return changed
 
 
+def shops_of_sent(message_ids: Sequence[str]) -> list[int]:
+    """Ids of the shops whose `sent` recipients hold these message ids (one indexed query)."""
+    if connection.vendor == "postgresql":
+        sql = """
+            SELECT DISTINCT c.shop_id FROM campaigns_campaignrecipient r
+            JOIN campaigns_campaign c ON c.id = r.campaign_id
+            WHERE r.mitto_message_id = ANY(%s) AND r.status = 'sent'
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(message_ids)])
+            return [row[0] for row in cursor.fetchall()]
+    shops = set()
+    for start in range(0, len(message_ids), 500):
+        chunk = list(message_ids[start : start + 500])
+        sent = CampaignRecipient.objects.filter(mitto_message_id__in=chunk, status="sent")
+        shops.update(sent.values_list("campaign__shop_id", flat=True))
+    return sorted(shops)
+
+
 def recipient_states(message_ids: Sequence[str]) -> dict[str, str]:
     """Message id → status of the recipients holding these ids."""
     states: dict[str, str] = {}

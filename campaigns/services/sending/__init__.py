@@ -3,9 +3,11 @@ batch (`batch_send`) → through the outbound gateway (`gateway`, every Mitto ca
 its answer applied (`apply`) → counters moved (metrics). Every Batch transition is written in `batch_states`;
 the retry policy is `retry`. Around it: send-time exclusions (`exclusions`: opted out since enqueue, quiet
 hours) and their release (`held_release`), unknown outcomes (`unknown`), beat's starts and recovery
-(`scheduling`), completion, cancel, pause and resume (`lifecycle`), test sends (`one_off`), the counters'
+(`scheduling`), completion, cancel, pause and resume (`lifecycle`), a shop's suspension and its lifting
+(`suspension`, which a Shopify `app/uninstalled` handler calls too), test sends (`one_off`), the counters'
 reconciliation against the rows (`reconcile`), and removing finished campaigns' rows after RETENTION_DAYS
 (`retention`).
 
-May call: compliance/, billing/, audience/, `locks`, `publish`, `senders` (ownership checks), metrics, messaging.
+May call: compliance/, billing/, audience/, links/ (codes in each message, the URLs stored at enqueue), `locks`,
+`publish`, `senders` (ownership checks), metrics, messaging.
 """

@@ -3,7 +3,7 @@ unknown, or finished without a request. Each function is one transaction that mo
 counters together with the Batch transition (written in batch_states), then checks for completion and
 dispatches the campaign's next batches after commit.
 
-Lock order: see campaigns.services.locks (which lists these writers among those not following it yet).
+Lock order: see campaigns.services.locks: each transaction takes the shop, campaign and batch locks first.
 """
 
 import json
@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
+from campaigns.services import locks
 from campaigns.services.billing.ledger import credits_debit_held, credits_release
 from campaigns.services.billing.moved import NONE, Moved, moved_by
 from campaigns.services.sending import dispatch
@@ -107,6 +108,7 @@ def batch_apply_answer(*, batch: Batch, answer: Answer) -> None:
     rows that changed, the batch `submitted` — one transaction."""
     campaign, now = batch.campaign, timezone.now()
     with transaction.atomic():
+        locks.campaign_lock(campaign_id=campaign.id, batch_id=batch.id)
         sent = recipients_set_status(
             status="sent", ids=[rid for rid, _ in answer.sent], message_ids=[mid for _, mid in answer.sent],
             errors=[""] * len(answer.sent), at=now,
@@ -138,6 +140,7 @@ def recipients_fail_queued(*, campaign: Campaign, batch: Batch, error: str) -> i
 def batch_fail(*, batch: Batch, error: str) -> int:
     """Give the batch up: its queued recipients `failed`, nothing debited, the batch `failed`."""
     with transaction.atomic():
+        locks.campaign_lock(campaign_id=batch.campaign_id, batch_id=batch.id)
         failed = recipients_fail_queued(campaign=batch.campaign, batch=batch, error=error)
         batch_mark_failed(batch_id=batch.id, error=error)
         _finish(campaign_id=batch.campaign_id)

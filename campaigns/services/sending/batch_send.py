@@ -15,6 +15,7 @@ from campaigns.models import Batch, Campaign
 from campaigns.services.billing.pricing import message_segments
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.compliance.quiet_hours import recipients_to_hold
+from campaigns.services.links.codes import coder, recipient_codes
 from campaigns.services.sending.apply import (
     Answer,
     batch_apply_answer,
@@ -27,6 +28,7 @@ from campaigns.services.sending.exclusions import recipients_exclude
 from campaigns.services.sending.gateway import provider_request_take, provider_send_bulk, sender_of, traffic_account_of
 from campaigns.services.sending.repricing import recipients_reprice
 from campaigns.services.sending.retry import SendResult, batch_retry_or_fail, limiter_refused
+from campaigns.services.sending.suspension import shop_campaigns_pause
 from campaigns.sms import compile_template
 from config.observability.context import bind as bind_log_context
 from messaging.client import OutboundMessage
@@ -53,11 +55,11 @@ def batch_recipients(*, campaign_id: int, batch_no: int) -> list[tuple]:
 
 
 def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
-    """The batch's queued recipients as rendered messages (with the shop's opt-out language), referenced
-    `r:<recipient id>`, loaded in one query that also checks consent at send time: those who opted out
-    since enqueue are cancelled (credits released) and those in quiet hours held, and both left out. Each
-    text is measured: one whose segments differ from those held (names changed since enqueue) is repriced
-    first, and left out when the shop cannot cover it."""
+    """The batch's queued recipients as rendered messages (with the shop's opt-out language and each
+    recipient's own short links: links.codes), referenced `r:<recipient id>`, loaded in one query that also
+    checks consent at send time: those who opted out since enqueue are cancelled (credits released) and those
+    in quiet hours held, and both left out. Each text is measured: one whose segments differ from those held
+    (names changed since enqueue) is repriced first, and left out when the shop cannot cover it."""
     campaign, shop = batch.campaign, batch.campaign.shop
     template = compile_template(campaign_text(campaign=campaign, shop=shop))
     rows = batch_recipients(campaign_id=campaign.id, batch_no=batch.number)
@@ -66,7 +68,12 @@ def _messages(*, batch: Batch) -> tuple[list[int], list[OutboundMessage]]:
         campaign=campaign, batch=batch, opted_out=[row[0] for row in rows if not row[4]], held=held
     )
     skipped = {rid for rid, _ in held}
-    rendered = [(row, template.render_names(row[2], row[3])) for row in rows if row[4] and row[0] not in skipped]
+    links, keys = len(template.links), coder()
+    rendered = [
+        (row, template.render_names(
+            row[2], row[3], recipient_codes(recipient_id=row[0], count=links, keys=keys) if links else None))
+        for row in rows if row[4] and row[0] not in skipped
+    ]
     repriced = {row[0]: count for row, text in rendered if (count := message_segments(text)) != row[6]}
     if repriced:
         dropped = recipients_reprice(campaign=campaign, batch=batch, segments=repriced)
@@ -130,12 +137,16 @@ def _apply_surviving_a_dropped_connection(*, batch: Batch, answer: Answer) -> No
 def batch_send(*, batch_id: int, limiter_waits: int = 0) -> SendResult:
     """Send one batch if it is still queued and its campaign still sending: take a token from both rate
     limits (the shop's and the traffic account's), render its messages, claim it, make the bulk request
-    and apply the answer. A paused campaign's batch is put back undispatched for resume."""
+    and apply the answer. A paused campaign's batch is put back undispatched for resume; so is the batch of
+    a suspended shop, whose sending campaigns the task pauses (`shop_inactive`) without calling the provider."""
     batch = Batch.objects.select_related("campaign__shop").filter(id=batch_id).first()
     if batch is None or batch.status != Batch.Status.QUEUED:
         return SendResult("skipped")
     campaign = batch.campaign
     bind_log_context(shop_id=campaign.shop_id, campaign_id=campaign.id, batch_id=batch.id)  # until the task ends
+    if not campaign.shop.is_active and campaign.status == Campaign.Status.SENDING:
+        shop_campaigns_pause(shop_id=campaign.shop_id)
+        campaign.status = Campaign.Status.PAUSED
     if campaign.status == Campaign.Status.PAUSED:
         batches_undispatch(batch_ids=[batch.id])
         return SendResult("paused")

@@ -2,7 +2,7 @@
 text), batches, counters and the exact credit hold, all in one transaction; its first batches go to the broker
 after commit.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (shop → campaign; the recipients and batches it inserts are new rows).
 """
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from campaigns.services.billing.moved import Moved
 from campaigns.services.billing.pricing import least_segments, segments_sql
 from campaigns.services.compliance.message import campaign_size, campaign_text, frequency_cap_since
 from campaigns.services.errors import DomainError
+from campaigns.services.links.store import campaign_links_store
 from campaigns.services.senders import sender_owned_check
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import batches_create_counted, batches_create_numbered
@@ -109,6 +110,7 @@ def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
             priced = audience_breakdown(shop_id=shop.id, tags=tags, cap_since=cap_since, segments=pricing)
             _refuse_short(shop=shop, needed=priced["credits"])
         created, batches = _materialise(campaign=campaign, tags=tags, cap_since=cap_since, segments=pricing)
+        campaign_links_store(campaign_id=campaign.id, template=template)
         _refuse_short(shop=shop, needed=created.segments)
         credits_hold(shop_id=shop.id, amount=created.segments, campaign_id=campaign.id, note=ENQUEUE_HOLD)
         metrics_create(campaign_id=campaign.id, total=created.rows)

@@ -2,7 +2,7 @@
 since enqueue are cancelled (credits released), those in quiet hours are held (out of their batch, still
 queued, counted in `held`) until `held_release` puts them into new batches.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (the shop first: releasing credits updates its row).
 """
 
 import json
@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
+from campaigns.services import locks
 from campaigns.services.billing.ledger import credits_release
 from campaigns.services.billing.moved import NONE, Moved, moved_by
 from config.observability.metrics import after_commit, observe_messages
@@ -67,6 +68,7 @@ def recipients_exclude(
     if not opted_out and not held:
         return 0, 0
     with transaction.atomic():
+        locks.shop_lock(shop_id=campaign.shop_id)
         cancelled = recipients_cancel_queued(ids=opted_out, error=OPTED_OUT)
         moved = recipients_hold(held=held)
         credits_release(

@@ -1,7 +1,7 @@
 """Beat's release of recipients held for quiet hours (sending/exclusions.py holds them): those whose window
 has opened are numbered into new batches after the campaign's last one, which are dispatched.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (shop → campaign → recipients; the batches it inserts are new rows).
 """
 
 from datetime import datetime
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Batch, Campaign, CampaignRecipient
 from campaigns.services.compliance import quiet_hours
-from campaigns.services.locks import shop_lock
+from campaigns.services.locks import campaign_lock
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import batches_create_from
 from metrics.services import metrics_apply
@@ -31,10 +31,9 @@ _RELEASE_SQL = """
 
 def _release_campaign(*, campaign_id: int, at: datetime, batch_size: int) -> int:
     """One campaign's due held recipients numbered into new batches after its last one; counters moved;
-    the batches dispatched after commit. The shop is locked first (campaigns.services.locks)."""
+    the batches dispatched after commit. The shop, then the campaign, are locked first (campaigns.services.locks)."""
     with transaction.atomic():
-        shop_id = Campaign.objects.filter(id=campaign_id).values_list("shop_id", flat=True).first()
-        shop_lock(shop_id=shop_id)
+        campaign_lock(campaign_id=campaign_id)
         if not Campaign.objects.filter(id=campaign_id, status=Campaign.Status.SENDING).exists():
             return 0
         last = Batch.objects.filter(campaign_id=campaign_id).order_by("-number").values_list("number", flat=True)

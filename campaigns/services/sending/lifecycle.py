@@ -82,30 +82,33 @@ def campaign_cancel(*, shop: Shop, campaign_id: int) -> Campaign:
     return campaign
 
 
-def _switch(*, shop: Shop, campaign_id: int, source: str, target: str, action: str) -> Campaign:
+def _switch(*, shop: Shop, campaign_id: int, source: str, target: str, action: str, reason: str = "") -> Campaign:
     with transaction.atomic():
         campaign = _locked_campaign(shop=shop, campaign_id=campaign_id)
         if campaign.status != source:
             raise _refuse(campaign, action)
-        campaign.status = target
-        campaign.save(update_fields=["status", "updated_at"])
+        if target == Campaign.Status.SENDING and not Shop.objects.filter(id=shop.id, is_active=True).exists():
+            raise DomainError("shop_inactive", "The shop is suspended.")
+        campaign.status, campaign.paused_reason = target, reason
+        campaign.save(update_fields=["status", "paused_reason", "updated_at"])
         if target == Campaign.Status.SENDING:
             dispatch.batches_dispatch_on_commit(campaign_id=campaign.id)
     return campaign
 
 
 def campaign_pause(*, shop: Shop, campaign_id: int) -> Campaign:
-    """Stop releasing batches: a sending campaign becomes `paused`; a batch task that starts while it is
-    paused puts its batch back undispatched. Batches already submitting finish."""
+    """Stop releasing batches: a sending campaign becomes `paused` (reason `merchant`); a batch task that
+    starts while it is paused puts its batch back undispatched. Batches already submitting finish."""
     return _switch(
         shop=shop, campaign_id=campaign_id, source=Campaign.Status.SENDING, target=Campaign.Status.PAUSED,
-        action="paused",
+        action="paused", reason=Campaign.PausedReason.MERCHANT,
     )
 
 
 def campaign_resume(*, shop: Shop, campaign_id: int) -> Campaign:
-    """A paused campaign is `sending` again and its next batches are dispatched after commit (or it is
-    completed at once when everything finished while it was paused)."""
+    """A paused campaign (whatever paused it) is `sending` again and its next batches are dispatched after
+    commit (or it is completed at once when everything finished while it was paused). 403 `shop_inactive`
+    while the shop is suspended."""
     campaign = _switch(
         shop=shop, campaign_id=campaign_id, source=Campaign.Status.PAUSED, target=Campaign.Status.SENDING,
         action="resumed",

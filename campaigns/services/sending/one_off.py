@@ -8,12 +8,14 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from campaigns.models import Campaign, Shop
+from campaigns.models import Campaign, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
 from campaigns.selectors import campaign_of_shop
 from campaigns.services.billing.ledger import credits_debit_held, credits_hold, credits_release
 from campaigns.services.compliance.message import campaign_text
 from campaigns.services.errors import DomainError
+from campaigns.services.links.codes import one_off_codes
+from campaigns.services.links.store import campaign_links_store
 from campaigns.services.locks import shop_lock
 from campaigns.services.sending.gateway import provider_request_take, provider_send_one, sender_of, traffic_account_of
 from campaigns.sms import BodyError, compile_template, measure
@@ -34,10 +36,16 @@ def _prepared(*, shop: Shop, campaign_id: int, phone: str) -> tuple[Campaign, Ou
         destination = phone_normalise(phone, region=campaign.shop.default_region)
     except PhoneError as exc:
         raise ValidationError({"phone": [str(exc)]}) from exc
+    if Contact.objects.filter(shop_id=campaign.shop_id, phone=destination, opted_out_at__isnull=False).exists():
+        raise DomainError("opted_out", "This number opted out of the shop's messages; no test is sent to it.")
     try:
-        text = compile_template(campaign_text(campaign=campaign, shop=campaign.shop)).render_names("", "")
+        template = compile_template(campaign_text(campaign=campaign, shop=campaign.shop))
     except BodyError as exc:
         raise DomainError("invalid_body", str(exc)) from exc
+    if template.links and campaign.status in Campaign.EDITABLE:
+        with transaction.atomic():
+            campaign_links_store(campaign_id=campaign.id, template=template)
+    text = template.render_names("", "", one_off_codes(campaign_id=campaign.id, count=len(template.links)))
     message = OutboundMessage(
         destination=destination, text=text, sender=sender_of(campaign), reference=f"t:{campaign.id}",
         traffic_account_id=traffic_account_of(campaign.shop),
@@ -56,7 +64,9 @@ def _log(*, shop: Shop, message: OutboundMessage, status: str, message_id=None, 
 def campaign_test_send(*, shop: Shop, campaign_id: int, phone: str) -> MessageLog:
     """Send the campaign's text (placeholders empty) to `phone` now. Its segments are held before the
     request and spent when the provider accepts it, released when it does not (502 provider_error);
-    402 insufficient_credits, 429 rate_limited when our limiter is exhausted. Logged as kind "test"."""
+    402 insufficient_credits, 429 rate_limited when our limiter is exhausted, 403 shop_inactive while the
+    shop is suspended, 409 opted_out (nothing sent, nothing debited) when the number opted out of the shop.
+    Logged as kind "test". Callers apply the per-shop test-send throttle (campaigns.api.throttles)."""
     campaign, message, segments = _prepared(shop=shop, campaign_id=campaign_id, phone=phone)
     decision = provider_request_take(shop=campaign.shop)
     if not decision.allowed:

@@ -23,15 +23,19 @@ START_PER_RUN = 100
 
 def scheduled_campaigns_start() -> dict[str, int]:
     """Enqueue every scheduled campaign that is due. One the enqueue refuses (no recipients, too few
-    credits, …) becomes `failed`, the reason logged; one already started by someone else is left alone."""
-    due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=timezone.now())
+    credits, …) becomes `failed`, the reason logged; one already started by someone else is left alone. A
+    suspended shop's campaigns are not started: they stay `scheduled` (the merchant may edit or cancel them)
+    and start once the suspension is lifted."""
+    due = Campaign.objects.filter(
+        status=Campaign.Status.SCHEDULED, scheduled_at__lte=timezone.now(), shop__is_active=True
+    )
     started = failed = 0
     for campaign in due.select_related("shop").order_by("scheduled_at")[:START_PER_RUN]:
         try:
             campaign_enqueue(shop=campaign.shop, campaign_id=campaign.id)
             started += 1
         except DomainError as exc:
-            if exc.reason in ("invalid_status", "not_found"):
+            if exc.reason in ("invalid_status", "not_found", "shop_inactive"):
                 continue
             failed += Campaign.objects.filter(id=campaign.id, status=Campaign.Status.SCHEDULED).update(
                 status=Campaign.Status.FAILED, updated_at=timezone.now()

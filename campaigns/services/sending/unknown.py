@@ -6,7 +6,7 @@ as UnmatchedReport rows). Recipients still unsettled after SEND_UNKNOWN_REVIEW_S
 error "outcome_unknown", with no credit spent; the batch stays `unknown` so people can review it. A
 customer is never messaged twice: at worst one is counted failed who did get the message.
 
-Lock order: see campaigns.services.locks (which lists this writer among those not following it yet).
+Lock order: see campaigns.services.locks (shop, campaign and batch locked first).
 """
 
 import logging
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from campaigns.models import Batch, CampaignRecipient
 from campaigns.services.billing.moved import NONE
+from campaigns.services.locks import campaign_lock
 from campaigns.services.sending.apply import recipients_fail_queued, recipients_set_status, recipients_settle
 from campaigns.services.sending.lifecycle import campaign_complete_if_done
 from config.observability.metrics import after_commit, observe_messages
@@ -60,6 +61,7 @@ def _resolve(batch: Batch) -> int:
         return 0
     now = timezone.now()
     with transaction.atomic():
+        campaign_lock(campaign_id=batch.campaign_id, batch_id=batch.id)
         moved = {
             status: recipients_set_status(
                 status=status, ids=[row[0] for row in rows], message_ids=[row[1] for row in rows],
@@ -81,6 +83,7 @@ def _resolve(batch: Batch) -> int:
 
 def _give_up(batch: Batch) -> int:
     with transaction.atomic():
+        campaign_lock(campaign_id=batch.campaign_id, batch_id=batch.id)
         return recipients_fail_queued(campaign=batch.campaign, batch=batch, error=OUTCOME_UNKNOWN)
 
 

@@ -2,5 +2,6 @@
 or `customers_portable` off PostgreSQL), Shopify's webhooks stored and processed (`webhooks`), consent written
 back (`writeback`), the privacy webhooks (`privacy`, `suppression`), the status read-out (`status`).
 
-May call: contacts/, billing/, shops, the `shopify` edge app. Never called by sending/.
+May call: contacts/, billing/, links/ (orders attributed), shops, sending/'s `suspension` (an uninstall suspends the
+shop), the `shopify` edge app. Never called by sending/.
 """

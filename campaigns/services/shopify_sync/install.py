@@ -14,6 +14,7 @@ from django.utils import timezone
 from campaigns.models import Shop, ShopifyInstall
 from campaigns.services.errors import DomainError
 from campaigns.services.publish import TASK_SHOPIFY_INSTALL_SETUP, task_publish
+from campaigns.services.sending.suspension import shop_reinstate, shop_suspend
 from campaigns.services.shopify_sync.sync_start import shopify_sync_begin
 from campaigns.services.shops import shop_create
 from shopify import admin, oauth
@@ -40,8 +41,8 @@ def shopify_install_complete(*, domain: str, token: OfflineToken) -> ShopifyInst
         _token_set(install, token)
         install.scopes, install.installed_at, install.uninstalled_at = token.scope, now, None
         if install.suspended_by_uninstall:
-            shop.is_active, install.suspended_by_uninstall = True, False
-            shop.save(update_fields=["is_active"])
+            shop_reinstate(shop=shop)
+            install.suspended_by_uninstall = False
         install.save()
         if install.sync_state != ShopifyInstall.SyncState.RUNNING:
             shopify_sync_begin(install)
@@ -85,8 +86,9 @@ def shopify_client(*, install: ShopifyInstall, now: datetime | None = None) -> A
 
 
 def shopify_uninstalled(*, domain: str) -> bool:
-    """app/uninstalled: drop the tokens, stamp the uninstall and suspend sending (remembering that the uninstall
-    did it). True when something changed; a repeated or late delivery changes nothing."""
+    """app/uninstalled: drop the tokens, stamp the uninstall and suspend sending like `suspend_shop` (its sending
+    campaigns paused, `shop_inactive`), remembering that the uninstall did it. True when something changed; a
+    repeated or late delivery changes nothing."""
     with transaction.atomic():
         install = (ShopifyInstall.objects.select_for_update().select_related("shop")
                    .filter(shop__domain=domain, uninstalled_at__isnull=True).first())
@@ -97,8 +99,7 @@ def shopify_uninstalled(*, domain: str) -> bool:
         install.token_expires_at = install.refresh_expires_at = None
         install.uninstalled_at = timezone.now()
         if shop.is_active:
-            shop.is_active, install.suspended_by_uninstall = False, True
-            shop.save(update_fields=["is_active"])
+            install.suspended_by_uninstall = shop_suspend(shop=shop).changed
         install.save()
     logger.info("Shopify app uninstalled from %s: sending suspended, token dropped", domain)
     return True

@@ -16,6 +16,7 @@ from campaigns.models import (
     CampaignRecipient,
     ConsentEvent,
     Contact,
+    LinkClick,
     Shop,
     ShopifyDataExport,
     ShopifyWebhook,
@@ -42,19 +43,21 @@ def customer_contacts(*, shop: Shop, customer_id: int | None, phone: str | None)
 
 def customer_data_export(*, shop: Shop, webhook_id: str, customer_id: int | None, phone: str | None,
                          request_id: int | None) -> ShopifyDataExport:
-    """Store (once per webhook) everything held about the customer: contacts, consent history, campaign messages
-    and other messages to or from their phone. The merchant downloads it from the admin."""
+    """Store (once per webhook) everything held about the customer: contacts, consent history, campaign messages,
+    their link clicks and other messages to or from their phone. The merchant downloads it from the admin."""
     contacts = list(customer_contacts(shop=shop, customer_id=customer_id, phone=phone))
     phones = sorted({contact.phone for contact in contacts}
                     | {p for p in [customer_phone(phone, region=shop.default_region)] if p})
+    recipients = CampaignRecipient.objects.filter(campaign__shop=shop, phone__in=phones)
     data = {
         "shop": shop.domain, "customer_id": customer_id, "data_request_id": request_id,
         "contacts": [_contact(contact) for contact in contacts],
         "consent_history": list(ConsentEvent.objects.filter(shop=shop, phone__in=phones).order_by("occurred_at")
                                 .values("phone", "action", "source", "detail", "occurred_at")),
-        "campaign_messages": list(CampaignRecipient.objects.filter(campaign__shop=shop, phone__in=phones)
-                                  .order_by("id").values("phone", "campaign__name", "status", "sent_at",
-                                                         "delivered_at", "error")),
+        "campaign_messages": list(recipients.order_by("id").values("phone", "campaign__name", "status", "sent_at",
+                                                                   "delivered_at", "error")),
+        "link_clicks": list(LinkClick.objects.filter(recipient_id__in=recipients.values("id")).order_by("clicked_at")
+                            .values("campaign_id", "position", "clicked_at", "is_bot")),
         "other_messages": list(MessageLog.objects.filter(shop=shop, phone__in=phones).order_by("id")
                                .values("phone", "direction", "kind", "text", "status", "created_at")),
     }

@@ -2,10 +2,9 @@
 then processed by a task, which claims the row so a repeated task changes nothing.
 
 Customer, consent and privacy topics are applied (customers.py, privacy.py: an older state never overwrites a
-newer one); a delivery for a shop we do not know is marked processed. A purchase update sends the credit
-purchase check (services/purchases/settle) by name. Orders topics are parsed (a malformed body is recorded as
-the row's error) and left unprocessed, to be replayed when their handling lands; unknown topics are logged and
-marked processed.
+newer one); a delivery for a shop we do not know is marked processed. Orders go to links/attribution. A purchase
+update sends the credit purchase check (services/purchases/settle) by name. Unknown topics are logged and marked
+processed; a malformed body is recorded as the row's error and left for replay.
 """
 
 import logging
@@ -17,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Contact, Shop, ShopifyWebhook
+from campaigns.services.links.attribution import OrderFacts, order_attribute
 from campaigns.services.publish import TASK_CREDIT_PURCHASE_CHECK, TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
 from campaigns.services.shopify_sync.customers import customer_deleted, customers_apply
 from campaigns.services.shopify_sync.install import shopify_uninstalled
@@ -29,6 +29,7 @@ from shopify.records import (
     CustomerDeleted,
     CustomerRedact,
     DataRequest,
+    Order,
     Purchase,
     ShopRedact,
 )
@@ -149,6 +150,19 @@ def _shop_redact(record: ShopRedact, webhook: ShopifyWebhook) -> None:
     shop_redact(domain=webhook.shop_domain)
 
 
+def _order(record: Order, webhook: ShopifyWebhook) -> None:
+    """orders/create, orders/paid, orders/cancelled: attributed to the shop the webhook came from (its HMAC was
+    checked), so another shop's order is never credited here; a shop we do not know is ignored."""
+    shop = _shop(webhook)
+    if shop is None:
+        logger.info("Shopify order webhook %s for unknown shop %s: ignored", webhook.webhook_id, webhook.shop_domain)
+        return
+    order_attribute(shop=shop, order=OrderFacts(
+        order_id=record.order_id, phones=record.phones, created_at=record.created_at, total_price=record.total_price,
+        currency=record.currency, cancelled=record.topic == "orders/cancelled" or record.cancelled_at is not None,
+    ))
+
+
 def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
     """Whatever the payload says, the purchase is credited only from the Admin API's reading: a task checks it."""
     args = [record.purchase_id, webhook.shop_domain]
@@ -164,5 +178,6 @@ _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     DataRequest: _data_request,
     CustomerRedact: _redact,
     ShopRedact: _shop_redact,
+    Order: _order,
     Purchase: _purchase_updated,
 }

@@ -24,7 +24,7 @@ def test_create_answers_201_with_the_campaign(api, shop):
     assert body == {
         "id": campaign.id, "name": "Spring sale", "body": "Hi {{ first_name }}, 20% off", "sender": "MyShop",
         "status": "draft", "scheduled_at": None, "created_at": body["created_at"], "encoding": "GSM-7",
-        "segments": 1, "audience": {"tags": ["vip", "new"]},
+        "segments": 1, "audience": {"tags": ["vip", "new"]}, "pausedReason": None,
     }
 
 

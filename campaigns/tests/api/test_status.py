@@ -49,11 +49,13 @@ def test_the_status_answer_has_exactly_the_contract_shape(api, campaign):
             "id": campaign.id,
             "name": "Black Friday",
             "status": "sending",
+            "pausedReason": None,
             "total": 10,
             "sent": 5,
             "delivered": 4,
             "failed": 3,
             "processed": 8,
+            "clicks": 0,
         },
         "metrics": {"queued": 2, "success": 5, "delivered": 4, "processed": 8, "failed": 3, "cancelled": 0, "held": 0},
     }
@@ -81,11 +83,13 @@ def test_a_draft_without_counters_is_all_zero(api, shop):
         "id": draft.id,
         "name": draft.name,
         "status": "draft",
+        "pausedReason": None,
         "total": 0,
         "sent": 0,
         "delivered": 0,
         "failed": 0,
         "processed": 0,
+        "clicks": 0,
     }
     assert set(body["metrics"].values()) == {0}
 

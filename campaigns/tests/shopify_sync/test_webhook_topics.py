@@ -9,6 +9,7 @@ from campaigns.models import (
     CampaignRecipient,
     ConsentEvent,
     Contact,
+    LinkClick,
     Shop,
     ShopifyDataExport,
     ShopifyInstall,
@@ -115,7 +116,10 @@ def _customer_everywhere(shop) -> Contact:
     _deliver("customers_marketing_consent/update", _consent("subscribed", "2026-11-30T10:00:00Z"))
     contact = Contact.objects.get(shop=shop)
     campaign = CampaignFactory(shop=shop)
-    CampaignRecipient.objects.create(campaign=campaign, contact=contact, phone=PHONE, batch_no=0, status="sent")
+    recipient = CampaignRecipient.objects.create(campaign=campaign, contact=contact, phone=PHONE, batch_no=0,
+                                                 status="sent")
+    LinkClick.objects.create(key=1, campaign=campaign, recipient_id=recipient.pk, position=0,
+                             clicked_at="2026-12-01T10:00:00Z")
     MessageLog.objects.create(shop=shop, direction="in", kind="reply", phone=PHONE, text="STOP Grace")
     return contact
 
@@ -129,6 +133,7 @@ def test_a_data_request_exports_what_we_hold(shop):
     assert export.data["contacts"][0]["first_name"] == "Grace"
     assert len(export.data["consent_history"]) == 1 and len(export.data["campaign_messages"]) == 1
     assert export.data["other_messages"][0]["text"] == "STOP Grace"
+    assert len(export.data["link_clicks"]) == 1
 
 
 def test_a_redacted_customer_leaves_no_trace_in_any_table(shop):

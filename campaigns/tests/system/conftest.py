@@ -14,8 +14,8 @@ def start_worker(transactional_db, broker_tasks):
     Every worker started is stopped at the end of the test (`worker.kill()` simulates a crash)."""
     workers = []
 
-    def start(*, concurrency: int = 2, **env: str) -> CeleryWorker:
-        worker = CeleryWorker(concurrency=concurrency, **env)
+    def start(*, concurrency: int = 2, queues: tuple[str, ...] | None = None, **env: str) -> CeleryWorker:
+        worker = CeleryWorker(concurrency=concurrency, queues=queues, **env)
         workers.append(worker)
         return worker.start()
 

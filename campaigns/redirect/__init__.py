@@ -1,0 +1,1 @@
+"""The short-link redirect `GET /l/{code}` (API.md "Links"): a public edge, no authentication."""

@@ -1,0 +1,16 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def empty_click_stream():
+    """Each test starts and ends with this run's click stream empty (the database is rolled back; Redis is not)."""
+    import redis
+    from django.conf import settings
+
+    from campaigns.services.links.clicks import stream_key
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete(stream_key())
+    yield
+    client.delete(stream_key())
+    client.close()
