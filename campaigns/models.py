@@ -93,9 +93,18 @@ class Contact(models.Model):
     timezone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The Shopify customer this contact was synced from, and the newest states of it we applied (an older
+    # delivery never overwrites them: services/shopify_sync/customers.py). Database defaults, so set-based
+    # INSERTs that name only the older columns keep working.
+    shopify_customer_id = models.BigIntegerField(null=True, blank=True)
+    shopify_updated_at = models.DateTimeField(null=True, blank=True)
+    shopify_consent_state = models.CharField(max_length=16, blank=True, default="", db_default="")
+    shopify_consent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "phone"], name="contact_unique_shop_phone")]
+        indexes = [models.Index(fields=["shop", "shopify_customer_id"], name="contact_shopify_customer",
+                                condition=models.Q(shopify_customer_id__isnull=False))]
 
     def __str__(self):
         name = f"{self.first_name} {self.last_name}".strip()
@@ -368,6 +377,11 @@ class ShopifyInstall(models.Model):
     contacts_created = models.BigIntegerField(default=0)
     contacts_updated = models.BigIntegerField(default=0)
     skipped_no_phone = models.BigIntegerField(default=0)
+    # Where a killed sync resumes: `bulk` reads the export at `sync_bulk_url` from line `sync_offset`; `paged`
+    # asks for the page after `sync_cursor`.
+    sync_mode = models.CharField(max_length=8, blank=True, default="", db_default="")
+    sync_bulk_url = models.TextField(blank=True, default="", db_default="")
+    sync_offset = models.BigIntegerField(default=0, db_default=0)
 
     def __str__(self):
         return f"Shopify install of {self.shop}"
@@ -398,6 +412,33 @@ class ShopifyWebhook(models.Model):
 
     def __str__(self):
         return f"{self.topic} {self.webhook_id}"
+
+
+class ShopifyDataExport(models.Model):
+    """What we held about one customer when Shopify asked (customers/data_request): kept for the merchant to
+    download from the admin."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="shopify_data_exports")
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    request_id = models.BigIntegerField(null=True, blank=True)
+    webhook_id = models.CharField(max_length=100, unique=True)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Data request {self.request_id or self.pk} of {self.shop}"
+
+
+class SuppressedPhone(models.Model):
+    """A phone erased on a customer's redact request, kept only as HMAC-SHA256(SECRET_KEY) so the number stays
+    suppressed if it comes back (services/shopify_sync/privacy.py)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="suppressed_phones")
+    phone_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "phone_hash"], name="suppressed_phone_unique")]
 
 
 class CampaignLink(models.Model):

@@ -5,17 +5,21 @@ these tasks by name (campaigns.services.publish) and never import this module.
 """
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 
+from campaigns.services.errors import DomainError
 from campaigns.services.links.clicks import clicks_flush
 from campaigns.services.publish import (
     TASK_CREDIT_PURCHASE_CHECK,
     TASK_SEND_AUTO_REPLY,
     TASK_SEND_BATCH,
     TASK_SEND_HELP_ANSWER,
+    TASK_SHOPIFY_CONSENT_WRITEBACK,
     TASK_SHOPIFY_INSTALL_SETUP,
     TASK_SHOPIFY_PROCESS_WEBHOOK,
+    TASK_SHOPIFY_SYNC,
 )
 from campaigns.services.purchases.settle import credit_purchase_notified, credit_purchases_recheck
 from campaigns.services.reports.auto_reply import auto_reply_deliver
@@ -28,10 +32,12 @@ from campaigns.services.sending.retry import task_retry_later
 from campaigns.services.sending.scheduling import batches_recover, scheduled_campaigns_start
 from campaigns.services.sending.unknown import unknown_batches_resolve
 from campaigns.services.shopify_sync.install import shopify_install_setup
+from campaigns.services.shopify_sync.sync import shopify_sync_fail, shopify_sync_run
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
+from campaigns.services.shopify_sync.writeback import shopify_consent_writeback
 from config.celery import periodic_lock_ttl_s
 from config.locks import single_instance
-from shopify.errors import Throttled, TransientError
+from shopify.errors import ShopifyError, Throttled, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +143,29 @@ def shopify_process_webhook(webhook_pk: int) -> str:
     outcome = shopify_webhook_process(webhook_pk=webhook_pk)
     logger.info("Shopify webhook %s: %s", webhook_pk, outcome)
     return outcome
+
+
+# The customer sync resumes from its checkpoint: a killed worker's message is delivered again (acks_late), a
+# transient Shopify failure is retried; anything else (or retries exhausted) marks the sync failed.
+@shared_task(bind=True, name=TASK_SHOPIFY_SYNC, acks_late=True, reject_on_worker_lost=True, max_retries=8)
+def shopify_sync(self, install_id: int) -> str:
+    try:
+        return shopify_sync_run(install_id=install_id)
+    except (TransientError, Throttled) as exc:
+        if self.request.retries >= self.max_retries:
+            shopify_sync_fail(install_id=install_id, error=str(exc))
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** self.request.retries)) from exc
+    except (DomainError, ShopifyError) as exc:
+        logger.warning("Shopify sync of install %s failed: %s", install_id, exc)
+        shopify_sync_fail(install_id=install_id, error=str(exc))
+        return "failed"
+
+
+@shared_task(name=TASK_SHOPIFY_CONSENT_WRITEBACK, acks_late=True, autoretry_for=(TransientError, Throttled),
+             retry_backoff=5, retry_backoff_max=600, max_retries=12)
+def shopify_consent_writeback_task(contact_id: int, subscribed: bool, at: str) -> str:
+    return shopify_consent_writeback(contact_id=contact_id, subscribed=subscribed, at=datetime.fromisoformat(at))
 
 
 @shared_task(name="campaigns.purge_finished")

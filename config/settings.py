@@ -285,6 +285,9 @@ SHOPIFY_ADMIN_BASE = _read("SHOPIFY_ADMIN_BASE", env.str, "https://{shop}").rstr
 if SHOPIFY_ADMIN_BASE.count("{shop}") != 1:
     raise ImproperlyConfigured("Environment variable SHOPIFY_ADMIN_BASE must contain {shop} exactly once")
 SHOPIFY_TOKEN_KEY = _read("SHOPIFY_TOKEN_KEY", env.str, "")
+# The customer sync reads a shop page by page, and switches to a bulk export once it saw this many customers.
+SHOPIFY_SYNC_BULK_THRESHOLD = _read("SHOPIFY_SYNC_BULK_THRESHOLD", env.int, 10_000)
+SHOPIFY_SYNC_BULK_POLL_S = _read("SHOPIFY_SYNC_BULK_POLL_S", env.float, 1.0)
 CELERY_QUEUE_SHOPIFY = f"{SMS_KEY_PREFIX}.shopify"  # Shopify webhooks and install work, apart from sending
 for _key in filter(None, (part.strip() for part in SHOPIFY_TOKEN_KEY.split(","))):
     try:

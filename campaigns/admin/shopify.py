@@ -1,10 +1,15 @@
-"""The Shopify install (connection and sync progress) for merchants, and the stored webhooks for ops. Tokens are
-never shown."""
+"""The Shopify install (connection and sync progress) and the customers' data exports (downloadable) for
+merchants, and the stored webhooks for ops. Tokens are never shown."""
+
+import json
 
 from django.contrib import admin
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from campaigns.admin.scoping import CappedCountPaginator, ReadOnlyAdmin
-from campaigns.models import ShopifyInstall, ShopifyWebhook
+from campaigns.models import ShopifyDataExport, ShopifyInstall, ShopifyWebhook
 
 
 @admin.register(ShopifyInstall)
@@ -14,11 +19,39 @@ class ShopifyInstallAdmin(ReadOnlyAdmin):
     list_select_related = ("shop",)
     fields = ("shop", "scopes", "installed_at", "uninstalled_at", "suspended_by_uninstall", "webhooks_registered_at",
               "token_expires_at", "sync_state", "sync_started_at", "last_sync_at", "sync_error", "customers_seen",
-              "contacts_created", "contacts_updated", "skipped_no_phone")
+              "contacts_created", "contacts_updated", "skipped_no_phone", "sync_mode", "sync_offset")
 
     @admin.display(boolean=True)
     def connected(self, obj):
         return obj.connected
+
+
+@admin.register(ShopifyDataExport)
+class ShopifyDataExportAdmin(ReadOnlyAdmin):
+    """What we held about a customer when Shopify asked (customers/data_request), to hand to the customer."""
+
+    list_display = ("created_at", "shop", "customer_id", "request_id", "download")
+    list_select_related = ("shop",)
+    fields = ("shop", "customer_id", "request_id", "created_at", "download")
+    ordering = ("-created_at", "-id")
+
+    def get_urls(self):
+        download = path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                        name="campaigns_shopifydataexport_download")
+        return [download, *super().get_urls()]
+
+    @admin.display(description="JSON")
+    def download(self, obj):
+        return format_html('<a href="{}">download</a>',
+                           reverse("admin:campaigns_shopifydataexport_download", args=[obj.pk]))
+
+    def download_view(self, request, pk: int):
+        export = self.get_queryset(request).filter(pk=pk).first()
+        if export is None or not self.has_view_permission(request, export):
+            raise Http404("No such data export.")
+        response = HttpResponse(json.dumps(export.data, indent=2), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="data-request-{export.request_id or export.pk}.json"'
+        return response
 
 
 @admin.register(ShopifyWebhook)

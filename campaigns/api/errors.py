@@ -24,8 +24,9 @@ REASON_STATUS = {
     "insufficient_credits": status.HTTP_402_PAYMENT_REQUIRED,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
     "provider_error": status.HTTP_502_BAD_GATEWAY,
-    "invalid_pack": status.HTTP_400_BAD_REQUEST,
     "not_installed": status.HTTP_409_CONFLICT,
+    "sync_running": status.HTTP_409_CONFLICT,
+    "invalid_pack": status.HTTP_400_BAD_REQUEST,
     "shopify_error": status.HTTP_502_BAD_GATEWAY,
 }
 

@@ -15,6 +15,7 @@ from campaigns.api import (
 urlpatterns = [
     path("shop", views_shop.ShopView.as_view(), name="shop"),
     path("shopify", views_shopify.ShopifyView.as_view(), name="shopify"),
+    path("shopify/sync", views_shopify.ShopifySyncView.as_view(), name="shopify-sync"),
     path("credits/packs", views_credits.CreditPacksView.as_view(), name="credit-packs"),
     path("credits/purchase", views_credits.CreditPurchaseView.as_view(), name="credit-purchase"),
     path("credits/purchases", views_credits.CreditPurchaseListView.as_view(), name="credit-purchases"),

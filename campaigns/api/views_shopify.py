@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from campaigns.api.schema import error_responses
 from campaigns.services.shopify_sync.status import shopify_status
+from campaigns.services.shopify_sync.sync_start import shopify_sync_start
 
 _STATUS = inline_serializer("ShopifyStatus", {
     "connected": serializers.BooleanField(),
@@ -24,3 +25,12 @@ class ShopifyView(APIView):
     @extend_schema(responses={200: _STATUS, **error_responses()})
     def get(self, request):
         return Response(shopify_status(shop=request.user.shop))
+
+
+class ShopifySyncView(APIView):
+    """Start a full re-sync of the calling shop's customers from Shopify (409 `sync_running` while one runs)."""
+
+    @extend_schema(request=None, responses={202: _STATUS, **error_responses(409)})
+    def post(self, request):
+        shopify_sync_start(shop_id=request.user.shop.pk)
+        return Response(shopify_status(shop=request.user.shop), status=202)

@@ -9,6 +9,8 @@ TASK_SEND_AUTO_REPLY = "campaigns.send_auto_reply"
 TASK_SEND_HELP_ANSWER = "campaigns.send_help_answer"
 TASK_SHOPIFY_INSTALL_SETUP = "campaigns.shopify_install_setup"
 TASK_SHOPIFY_PROCESS_WEBHOOK = "campaigns.shopify_process_webhook"
+TASK_SHOPIFY_SYNC = "campaigns.shopify_sync"
+TASK_SHOPIFY_CONSENT_WRITEBACK = "campaigns.shopify_consent_writeback"
 TASK_CREDIT_PURCHASE_CHECK = "campaigns.credit_purchase_check"
 
 

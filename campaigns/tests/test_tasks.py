@@ -36,8 +36,10 @@ def test_the_registered_task_names_are_exactly_these():
         "campaigns.send_auto_reply",
         "campaigns.send_batch",
         "campaigns.send_help_answer",
+        "campaigns.shopify_consent_writeback",
         "campaigns.shopify_install_setup",
         "campaigns.shopify_process_webhook",
+        "campaigns.shopify_sync",
         "campaigns.start_scheduled",
         "metrics.reconcile",
     ]

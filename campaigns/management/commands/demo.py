@@ -1,5 +1,6 @@
-"""`python manage.py demo`: one campaign sent end to end through the bundled Mitto simulator, its credits bought
-as a pack in the bundled Shopify simulator (approved there, credited through our return URL).
+"""`python manage.py demo`: one campaign sent end to end through the bundled Mitto simulator, to the demo shop's
+contacts and its customers synced first from the bundled Shopify simulator, its credits bought as a pack in the
+same simulator (approved there, credited through our return URL).
 
 On the embedded defaults (no DATABASE_URL / REDIS_URL) everything runs in this process: SQLite, in-process
 tasks, in-process limiter. With a broker configured it starts a real Celery worker for the demo's duration.
@@ -31,6 +32,8 @@ from campaigns.services.errors import DomainError
 from campaigns.services.purchases.buy import credit_purchase_start
 from campaigns.services.purchases.packs import credit_packs
 from campaigns.services.sending.enqueue import campaign_enqueue
+from campaigns.services.shopify_sync.status import shopify_status
+from campaigns.services.shopify_sync.sync import shopify_sync_run
 from config.celery import app
 from messaging.simulator import MittoSimulator
 from metrics.models import CampaignMetrics
@@ -69,24 +72,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--contacts", type=int, default=5000, help="how many demo contacts (default 5000)")
         parser.add_argument("--batch-size", type=int, default=500, help="messages per bulk request (default 500)")
+        parser.add_argument("--customers", type=int, default=1000,
+                            help="customers of the demo shop in the Shopify simulator, synced first (default 1000)")
 
-    def handle(self, *args, contacts: int, batch_size: int, **options):
+    def handle(self, *args, contacts: int, batch_size: int, customers: int, **options):
         for name in ("celery", "kombu"):
             logging.getLogger(name).setLevel(logging.ERROR)
         with MittoSimulator(api_key=DEMO_KEY, seed=7) as simulator, override_settings(
             MITTO_API_BASE=simulator.base_url, MITTO_API_KEY=DEMO_KEY, SMS_BATCH_SIZE=max(1, min(batch_size, 5000)),
             MITTO_WEBHOOK_SECRET=settings.MITTO_WEBHOOK_SECRET or secrets.token_hex(16),
         ), ShopifySimulator(api_secret=secrets.token_hex(16), seed=7) as shopify:
-            self._run(simulator, shopify, contacts)
+            self._run(simulator, shopify, contacts, customers)
 
-    def _run(self, simulator: MittoSimulator, shopify: ShopifySimulator, contacts: int) -> None:
+    def _run(self, simulator: MittoSimulator, shopify: ShopifySimulator, contacts: int, customers: int) -> None:
         eager = bool(app.conf.task_always_eager)
         shop, campaign = self._prepare(contacts)
         self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
                   f"database {connection.vendor}.")
         webhook = self._webhook_server(simulator)
         with override_settings(**shopify.app_settings(app_url=f"http://127.0.0.1:{webhook.server_port}")):
-            self._topup = self._buy_credits(shop, shopify, needed=contacts * 2)
+            synced = self._shopify_sync(shop, shopify, customers)
+            self._topup = self._buy_credits(shop, shopify, needed=(contacts + synced) * 2)
         worker = None if eager else self._worker(simulator)
         try:
             self._send(shop, campaign, eager)
@@ -119,12 +125,24 @@ class Command(BaseCommand):
         self._say(f"Shop {domain}: {count} contacts; campaign #{campaign.id} \"{campaign.name}\".")
         return shop, campaign
 
+    def _shopify_sync(self, shop: Shop, shopify: ShopifySimulator, customers: int) -> int:
+        """Install the shop from the Shopify simulator, whose store holds `customers` customers (every tenth
+        without a phone, some unsubscribed or pending), and run the first customer sync; the contacts it made."""
+        token = shopify.create_shop(shop.domain, customers=customers, token=True, development=True)["access_token"]
+        install = ShopifyInstall.objects.create(shop=shop, access_token=encrypt_token(token),
+                                                installed_at=timezone.now(), sync_state="running")
+        shopify_sync_run(install_id=install.pk)
+        status = shopify_status(shop=shop)
+        self._say(f"Shopify: installed from the simulator, first sync {status['sync']['state']}: "
+                  f"{json.dumps(status['sync'])}")
+        consenting = Contact.objects.filter(shop=shop, consent_source="shopify", sms_consent=True).count()
+        self._say(f"  {consenting} synced customers consent to SMS marketing (only `subscribed` counts).")
+        return status["sync"]["contactsCreated"]
+
     def _buy_credits(self, shop: Shop, shopify: ShopifySimulator, *, needed: int) -> int:
         """Buy packs in the Shopify simulator until `needed` credits are in: each purchase created as the API
         does, approved on the simulator's confirmation page, credited when Shopify sends the merchant back to our
         return URL (served by the demo's web server). The credits bought."""
-        token = shopify.create_shop(shop.domain, token=True, development=True)["access_token"]
-        ShopifyInstall.objects.create(shop=shop, access_token=encrypt_token(token), installed_at=timezone.now())
         packs = credit_packs()
         bought = 0
         while bought < needed:

@@ -15,6 +15,7 @@ MERCHANT_PERMISSIONS = {
     "credittransaction": ("view",),
     "shop": ("view",),
     "shopifyinstall": ("view",),
+    "shopifydataexport": ("view",),
 }
 
 

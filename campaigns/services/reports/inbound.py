@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Shop
 from campaigns.services.contacts.optout import contacts_opt_in, contacts_opt_out
+from campaigns.services.contacts.shopify_writeback import shopify_consent_writeback_queue
 from campaigns.services.reports.auto_reply import (
     HELP_KIND,
     STOP_CONFIRMATION_KIND,
@@ -41,6 +42,7 @@ def _stop(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
     naming the shop, or on a shared sender the shops it was a contact of)."""
     changed = contacts_opt_out(phone=message.sender, shop_ids=route.shop_ids, text=message.text, now=now,
                                sender=message.to or "")
+    shopify_consent_writeback_queue(phone=message.sender, shop_ids=route.shop_ids, subscribed=False, at=now)
     if route.sender:
         shops = Shop.objects.filter(id__in=route.shop_ids).order_by("id")
         if route.shared:  # name only the shops the phone is a contact of
@@ -53,8 +55,10 @@ def _stop(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
 
 def _start(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:
     stopped_via = message.to if route.shared else None
-    return contacts_opt_in(phone=message.sender, shop_ids=route.shop_ids, text=message.text, now=now,
-                           stopped_via=stopped_via)
+    changed = contacts_opt_in(phone=message.sender, shop_ids=route.shop_ids, text=message.text, now=now,
+                              stopped_via=stopped_via)
+    shopify_consent_writeback_queue(phone=message.sender, shop_ids=route.shop_ids, subscribed=True, at=now)
+    return changed
 
 
 def _help(message: InboundMessage, route: ReplyRoute, now: datetime) -> int:

@@ -15,6 +15,7 @@ from campaigns.models import Shop, ShopifyInstall
 from campaigns.services.errors import DomainError
 from campaigns.services.publish import TASK_SHOPIFY_INSTALL_SETUP, task_publish
 from campaigns.services.sending.suspension import shop_reinstate, shop_suspend
+from campaigns.services.shopify_sync.sync_start import shopify_sync_begin
 from campaigns.services.shops import shop_create
 from shopify import admin, oauth
 from shopify.client import AdminClient
@@ -30,7 +31,8 @@ SUBSCRIBED_TOPICS = tuple(topic for topic in TOPICS if topic not in MANDATORY_TO
 
 def shopify_install_complete(*, domain: str, token: OfflineToken) -> ShopifyInstall:
     """Create or link the shop of `domain` and store its token encrypted, in one transaction; a reinstall lifts
-    the suspension its uninstall caused (never one ops set). After commit, the setup task registers the webhooks."""
+    the suspension its uninstall caused (never one ops set). After commit, the setup task registers the webhooks
+    and the first customer sync starts (unless one runs)."""
     now = timezone.now()
     shop = Shop.objects.filter(domain=domain).first() or _shop_create(domain)
     with transaction.atomic():
@@ -42,6 +44,8 @@ def shopify_install_complete(*, domain: str, token: OfflineToken) -> ShopifyInst
             shop_reinstate(shop=shop)
             install.suspended_by_uninstall = False
         install.save()
+        if install.sync_state != ShopifyInstall.SyncState.RUNNING:
+            shopify_sync_begin(install)
         install_id = install.pk
         transaction.on_commit(lambda: task_publish(TASK_SHOPIFY_INSTALL_SETUP, args=[install_id],
                                                   queue=settings.CELERY_QUEUE_SHOPIFY))

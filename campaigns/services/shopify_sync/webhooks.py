@@ -1,10 +1,10 @@
 """Shopify webhooks (API.md "Shopify"): every verified delivery stored first, once per `X-Shopify-Webhook-Id`,
 then processed by a task, which claims the row so a repeated task changes nothing.
 
-Orders go to links/attribution. Topics whose handling has not landed yet (customer and consent sync, privacy)
-are parsed (a malformed body is recorded as the row's error) and left unprocessed, to be replayed when it lands;
-unknown topics are logged and marked processed. A purchase update sends the credit purchase check
-(services/purchases/settle) by name.
+Customer, consent and privacy topics are applied (customers.py, privacy.py: an older state never overwrites a
+newer one); a delivery for a shop we do not know is marked processed. Orders go to links/attribution. A purchase
+update sends the credit purchase check (services/purchases/settle) by name. Unknown topics are logged and marked
+processed; a malformed body is recorded as the row's error and left for replay.
 """
 
 import logging
@@ -15,12 +15,24 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import Shop, ShopifyWebhook
+from campaigns.models import Contact, Shop, ShopifyWebhook
 from campaigns.services.links.attribution import OrderFacts, order_attribute
 from campaigns.services.publish import TASK_CREDIT_PURCHASE_CHECK, TASK_SHOPIFY_PROCESS_WEBHOOK, task_publish
+from campaigns.services.shopify_sync.customers import customer_deleted, customers_apply
 from campaigns.services.shopify_sync.install import shopify_uninstalled
+from campaigns.services.shopify_sync.privacy import customer_data_export, customer_redact, shop_redact
 from shopify.errors import UnknownTopic, WebhookParseError
-from shopify.records import AppUninstalled, Order, Purchase
+from shopify.records import (
+    AppUninstalled,
+    ConsentUpdate,
+    Customer,
+    CustomerDeleted,
+    CustomerRedact,
+    DataRequest,
+    Order,
+    Purchase,
+    ShopRedact,
+)
 from shopify.webhooks import Delivery, parse_webhook
 
 logger = logging.getLogger(__name__)
@@ -98,10 +110,50 @@ def _uninstalled(record: AppUninstalled, webhook: ShopifyWebhook) -> None:
     shopify_uninstalled(domain=webhook.shop_domain)
 
 
+def _shop(webhook: ShopifyWebhook) -> Shop | None:
+    return Shop.objects.filter(domain=webhook.shop_domain).first()
+
+
+def _customer(record: Customer, webhook: ShopifyWebhook) -> None:
+    if shop := _shop(webhook):
+        customers_apply(shop=shop, customers=[record], now=timezone.now())
+
+
+def _consent(record: ConsentUpdate, webhook: ShopifyWebhook) -> None:
+    """The consent of a customer (its phone named, or else the phone of the contact linked to it)."""
+    shop = _shop(webhook)
+    if shop is None or record.consent is None:
+        return
+    phone = record.phone or (Contact.objects.filter(shop=shop, shopify_customer_id=record.customer_id)
+                             .values_list("phone", flat=True).first())
+    customer = Customer(customer_id=record.customer_id, phone=phone, consent=record.consent)
+    customers_apply(shop=shop, customers=[customer], now=timezone.now(), with_profile=False)
+
+
+def _deleted(record: CustomerDeleted, webhook: ShopifyWebhook) -> None:
+    if shop := _shop(webhook):
+        customer_deleted(shop=shop, customer_id=record.customer_id, now=timezone.now())
+
+
+def _data_request(record: DataRequest, webhook: ShopifyWebhook) -> None:
+    if shop := _shop(webhook):
+        customer_data_export(shop=shop, webhook_id=webhook.webhook_id, customer_id=record.customer_id,
+                             phone=record.phone, request_id=record.request_id)
+
+
+def _redact(record: CustomerRedact, webhook: ShopifyWebhook) -> None:
+    if shop := _shop(webhook):
+        customer_redact(shop=shop, customer_id=record.customer_id, phone=record.phone, now=timezone.now())
+
+
+def _shop_redact(record: ShopRedact, webhook: ShopifyWebhook) -> None:
+    shop_redact(domain=webhook.shop_domain)
+
+
 def _order(record: Order, webhook: ShopifyWebhook) -> None:
     """orders/create, orders/paid, orders/cancelled: attributed to the shop the webhook came from (its HMAC was
     checked), so another shop's order is never credited here; a shop we do not know is ignored."""
-    shop = Shop.objects.filter(domain=webhook.shop_domain).first()
+    shop = _shop(webhook)
     if shop is None:
         logger.info("Shopify order webhook %s for unknown shop %s: ignored", webhook.webhook_id, webhook.shop_domain)
         return
@@ -120,6 +172,12 @@ def _purchase_updated(record: Purchase, webhook: ShopifyWebhook) -> None:
 
 _HANDLERS: dict[type, Callable[[Any, ShopifyWebhook], None]] = {
     AppUninstalled: _uninstalled,
+    Customer: _customer,
+    ConsentUpdate: _consent,
+    CustomerDeleted: _deleted,
+    DataRequest: _data_request,
+    CustomerRedact: _redact,
+    ShopRedact: _shop_redact,
     Order: _order,
     Purchase: _purchase_updated,
 }

@@ -3,7 +3,7 @@ another shop's install; the raw webhooks are for superusers only."""
 
 import pytest
 
-from campaigns.models import ShopifyInstall, ShopifyWebhook
+from campaigns.models import ShopifyDataExport, ShopifyInstall, ShopifyWebhook
 from campaigns.tests.support.admin_helpers import change, changelist, merchant_client, superuser_client
 from campaigns.tests.support.factories import ShopFactory
 from shopify.tokens import encrypt_token
@@ -36,3 +36,18 @@ def test_webhooks_are_for_superusers_only(installs):
     assert merchant_client(mine).get(changelist("shopifywebhook")).status_code == 403
     listing = superuser_client().get(changelist("shopifywebhook"))
     assert listing.status_code == 200 and b"w-1" in listing.content
+
+
+def test_a_merchant_lists_and_downloads_its_own_data_exports_only(installs):
+    mine, _ = installs
+    theirs = ShopFactory(domain="other.myshopify.com")
+    own = ShopifyDataExport.objects.create(shop=mine, customer_id=77, request_id=9, webhook_id="dr-1",
+                                           data={"contacts": [{"first_name": "Grace"}]})
+    other = ShopifyDataExport.objects.create(shop=theirs, customer_id=78, webhook_id="dr-2", data={})
+    client = merchant_client(mine)
+    listing = client.get(changelist("shopifydataexport"))
+    assert listing.status_code == 200 and b"download" in listing.content
+    downloaded = client.get(f"/admin/campaigns/shopifydataexport/{own.pk}/download/")
+    assert downloaded.status_code == 200 and downloaded["Content-Disposition"].startswith("attachment")
+    assert downloaded.json() == {"contacts": [{"first_name": "Grace"}]}
+    assert client.get(f"/admin/campaigns/shopifydataexport/{other.pk}/download/").status_code == 404

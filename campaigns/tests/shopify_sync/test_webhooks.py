@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from campaigns.models import ShopifyInstall, ShopifyWebhook
-from campaigns.services.shopify_sync.webhooks import NOT_YET, shopify_webhook_process
+from campaigns.services.shopify_sync.webhooks import _HANDLERS, NOT_YET, shopify_webhook_process
 from campaigns.tests.support.factories import ShopFactory
 from config.celery import app
+from shopify.records import ConsentUpdate
 from shopify.tokens import encrypt_token
 
 pytestmark = pytest.mark.django_db
@@ -45,13 +46,21 @@ def test_processing_twice_applies_once(install):
 @pytest.mark.parametrize(("topic", "body", "outcome", "processed", "error"), [
     ("carts/update", "{}", "unknown_topic", True, ""),
     ("customers/update", "{not json", "malformed", False, "the customers/update body is not JSON"),
-    ("customers_marketing_consent/update", '{"id": 5}', "deferred", False, NOT_YET),
+    ("customers_marketing_consent/update", '{"id": 5}', "processed", True, ""),
 ])
 def test_what_becomes_of_each_kind_of_delivery(install, topic, body, outcome, processed, error):
     webhook = _stored("w-1", topic, body)
     assert shopify_webhook_process(webhook_pk=webhook.pk) == outcome
     webhook.refresh_from_db()
     assert (webhook.processed_at is not None, webhook.error) == (processed, error)
+
+
+def test_a_parsed_topic_without_a_handler_waits_for_replay(install, monkeypatch):
+    monkeypatch.delitem(_HANDLERS, ConsentUpdate)
+    webhook = _stored("w-1", "customers_marketing_consent/update", '{"id": 5}')
+    assert shopify_webhook_process(webhook_pk=webhook.pk) == "deferred"
+    webhook.refresh_from_db()
+    assert (webhook.processed_at, webhook.error) == (None, NOT_YET)
 
 
 def test_replay_sends_only_unprocessed_deliveries_again(install, sent):

@@ -21,6 +21,8 @@ def test_make_demo_sends_a_campaign_to_completion_on_the_embedded_defaults(tmp_p
         assert '"status": "completed"' in demo.stdout
         assert '"queued": 0' in demo.stdout
         assert "Credits used:" in demo.stdout
+        # its customers synced from the Shopify simulator first: every tenth has no phone
+        assert "first sync done" in demo.stdout and '"skippedNoPhone": 100' in demo.stdout
         # its credits bought as a pack in the Shopify simulator, credited through our return URL
         assert "Bought 5000 credits (55.00 USD, a Shopify test charge)." in demo.stdout
         assert "Balance 5000 credits, all from the ledger's purchases." in demo.stdout

@@ -1,0 +1,216 @@
+"""Shopify customers applied to contacts, set-based: the rows COPYed into a temporary table, then one statement
+upserts them on (shop, phone) and writes a consent event per change. Serves the first sync (thousands of rows a
+chunk) and the customer webhooks (one row). On PostgreSQL; the same rules for other databases (the demo's
+SQLite) are in customers_portable.py, and customers/delete needs PostgreSQL.
+
+The rules, per row:
+- Consent: only `subscribed` gives consent; `unsubscribed`/`redacted` withdraw it; `pending`, `not_subscribed`
+  and a customer without consent data change nothing. A consent state whose consent time is not newer than the
+  one already applied (`shopify_consent_at`) changes nothing, so a repeated or older delivery is harmless.
+- Precedence (API.md "Consent: who may change it"): the rule of `contacts.consent.stop_outranked`, set-based: a
+  reply STOP (`reply_opted_out_at`) wins over a `subscribed` whose consent time is not after it; one dated after
+  it gives consent back and clears the STOP, as `contacts.consent.consent_apply` does for one contact.
+- Names and the customer id: applied only from a customer state newer than the one applied (`shopify_updated_at`).
+- Only rows whose values change are written, so a re-sync of an unchanged shop writes nothing.
+- A phone erased on the customer's request (suppression.py) is left out, counted as skipped.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from campaigns.models import ConsentEvent, Contact, Shop
+from campaigns.phones import PhoneError, phone_normalise
+from campaigns.services.contacts.upsert import _serialise_contact_writes
+from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
+from campaigns.services.shopify_sync.suppression import suppressed_phones
+from shopify.records import Customer
+
+SHOPIFY_SOURCE = "shopify"
+# Shopify validates the phones it stores and writes them in E.164: those are taken as they are (parsing a
+# million numbers would cost a minute and a half); anything else is normalised in the shop's region.
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_IN = "shopify_sync_in"
+_COLUMNS = ("customer_id", "phone", "first_name", "last_name", "has_profile", "updated_at", "state", "opt_in_level",
+            "consent_at", "collected_from")
+
+
+@dataclass
+class Applied:
+    """What a call did: customers read, contacts created and changed, customers skipped without a usable phone."""
+
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped_no_phone: int = 0
+    events: int = 0
+
+
+def customer_phone(raw: str | None, *, region: str) -> str | None:
+    """The customer's phone in E.164, or None when it has none we can text."""
+    if not raw:
+        return None
+    if _E164.fullmatch(raw):
+        return raw
+    try:
+        return phone_normalise(raw, region=region)
+    except PhoneError:
+        return None
+
+
+def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime, with_profile: bool = True
+                    ) -> Applied:
+    """Upsert the contacts of `customers` by the rules above and record one ConsentEvent (source `shopify`,
+    detail: state, opt-in level, collected-from and Shopify's consent time) per change of whether a contact may be
+    messaged. `with_profile` False: the records carry consent only (customers_marketing_consent/update), names
+    are left alone. Must run inside a transaction; it holds the shop's contact-write lock until commit."""
+    applied, rows = Applied(), []
+    for customer in customers:
+        applied.seen += 1
+        phone = customer_phone(customer.phone, region=shop.default_region)
+        if phone is None:
+            applied.skipped_no_phone += 1
+            continue
+        consent = customer.consent
+        rows.append((customer.customer_id, phone, customer.first_name, customer.last_name, with_profile,
+                     customer.updated_at, consent and consent.state, consent and consent.opt_in_level,
+                     consent and consent.updated_at, consent and consent.collected_from))
+    erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
+    if erased:  # a customer erased on request (privacy.py) stays out
+        applied.skipped_no_phone += sum(row[1] in erased for row in rows)
+        rows = [row for row in rows if row[1] not in erased]
+    if not rows:
+        return applied
+    _serialise_contact_writes(shop=shop)
+    if _portable():
+        applied.created, applied.updated, applied.events = customers_apply_portable(
+            shop=shop, rows=rows, now=now, source=SHOPIFY_SOURCE)
+        return applied
+    with connection.cursor() as cursor:
+        _load(cursor, rows)
+        cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
+        applied.created, applied.updated, applied.events = cursor.fetchone()
+        cursor.execute(_UNLINK_MOVED, {"shop": shop.pk})
+    return applied
+
+
+def _portable() -> bool:
+    """Whether the database lacks this module's statement (the demo's SQLite): customers_portable.py then."""
+    return connection.vendor != "postgresql"
+
+
+def customer_deleted(*, shop: Shop, customer_id: int, now: datetime) -> int:
+    """customers/delete: the customer's contacts lose their link to Shopify and their consent (a withdrawal
+    event each where they could be messaged); a repeat changes nothing. The contacts changed."""
+    _serialise_contact_writes(shop=shop)
+    with connection.cursor() as cursor:
+        cursor.execute(_DELETED, {"shop": shop.pk, "customer": customer_id, "now": now, "source": SHOPIFY_SOURCE})
+        return cursor.rowcount
+
+
+def _load(cursor, rows: list[tuple]) -> None:
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_IN} (customer_id bigint, phone text, first_name text, last_name text,"
+        " has_profile boolean, updated_at timestamptz, state text, opt_in_level text, consent_at timestamptz,"
+        " collected_from text) ON COMMIT DELETE ROWS"
+    )
+    cursor.execute(f"TRUNCATE {_IN}")
+    with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+_CONTACT = Contact._meta.db_table
+_EVENT = ConsentEvent._meta.db_table
+_COMPARED = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
+             "reply_opted_out_at", "reply_opted_out_sender", "shopify_customer_id", "shopify_updated_at",
+             "shopify_consent_state", "shopify_consent_at")
+_UPSERT = f"""
+WITH src AS (
+    SELECT DISTINCT ON (phone) * FROM {_IN}
+    ORDER BY phone, updated_at DESC NULLS LAST, consent_at DESC NULLS LAST, customer_id DESC
+), cur AS (
+    SELECT s.*, c.id AS contact_id, c.first_name AS c_first, c.last_name AS c_last,
+           COALESCE(c.sms_consent, false) AS c_consent, c.consent_at AS c_consent_at,
+           COALESCE(c.consent_source, '') AS c_source, c.opted_out_at AS c_opted_out,
+           c.reply_opted_out_at AS c_stopped, COALESCE(c.reply_opted_out_sender, '') AS c_stopped_via,
+           c.shopify_customer_id AS c_customer, c.shopify_updated_at AS c_updated,
+           COALESCE(c.shopify_consent_state, '') AS c_state, c.shopify_consent_at AS c_state_at,
+           COALESCE(c.sms_consent AND c.opted_out_at IS NULL, false) AS was_messageable
+    FROM src s LEFT JOIN {_CONTACT} c ON c.shop_id = %(shop)s AND c.phone = s.phone
+), fresh AS (
+    SELECT cur.*,
+           has_profile AND (c_updated IS NULL OR updated_at > c_updated) AS profile_fresh,
+           state IS NOT NULL AND (c_state_at IS NULL OR consent_at > c_state_at) AS consent_fresh
+    FROM cur
+), decided AS (
+    SELECT fresh.*,
+           consent_fresh AND state = 'subscribed'
+               AND (c_stopped IS NULL OR consent_at > c_stopped) AS grants,
+           consent_fresh AND state IN ('unsubscribed', 'redacted') AS withdraws
+    FROM fresh
+), target AS (
+    SELECT phone, customer_id,
+           CASE WHEN profile_fresh THEN COALESCE(first_name, '') ELSE COALESCE(c_first, '') END AS n_first,
+           CASE WHEN profile_fresh THEN COALESCE(last_name, '') ELSE COALESCE(c_last, '') END AS n_last,
+           CASE WHEN grants THEN true WHEN withdraws THEN false ELSE c_consent END AS n_consent,
+           CASE WHEN grants AND NOT was_messageable THEN %(now)s ELSE c_consent_at END AS n_consent_at,
+           CASE WHEN grants AND NOT was_messageable THEN %(source)s ELSE c_source END AS n_source,
+           CASE WHEN grants THEN NULL WHEN withdraws AND was_messageable THEN %(now)s ELSE c_opted_out END
+               AS n_opted_out,
+           CASE WHEN grants THEN NULL ELSE c_stopped END AS n_stopped,
+           CASE WHEN grants THEN '' ELSE c_stopped_via END AS n_stopped_via,
+           CASE WHEN profile_fresh OR c_customer IS NULL THEN customer_id ELSE c_customer END AS n_customer,
+           CASE WHEN profile_fresh THEN updated_at ELSE c_updated END AS n_updated,
+           CASE WHEN consent_fresh THEN state ELSE c_state END AS n_state,
+           CASE WHEN consent_fresh THEN consent_at ELSE c_state_at END AS n_state_at,
+           CASE WHEN grants AND NOT was_messageable THEN 'granted'
+                WHEN withdraws AND was_messageable THEN 'withdrawn' END AS action,
+           concat_ws(' ', 'state=' || state, 'opt_in_level=' || opt_in_level, 'collected_from=' || collected_from,
+                     'consent_updated_at=' || to_char(consent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+               AS detail
+    FROM decided
+), written AS (
+    INSERT INTO {_CONTACT} AS c (shop_id, phone, first_name, last_name, tags, sms_consent, consent_at,
+        consent_source, opted_out_at, timezone, created_at, updated_at, {", ".join(_COMPARED[6:])})
+    SELECT %(shop)s, phone, n_first, n_last, '[]'::jsonb, n_consent, n_consent_at, n_source, n_opted_out, '',
+           %(now)s, %(now)s, n_stopped, n_stopped_via, n_customer, n_updated, n_state, n_state_at
+    FROM target ORDER BY phone
+    ON CONFLICT (shop_id, phone) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _COMPARED)},
+        updated_at = EXCLUDED.updated_at
+    WHERE ({", ".join(f"c.{name}" for name in _COMPARED)})
+        IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in _COMPARED)})
+    RETURNING c.id, c.phone, (xmax = 0) AS inserted
+), events AS (
+    INSERT INTO {_EVENT} (shop_id, contact_id, phone, action, source, detail, occurred_at)
+    SELECT %(shop)s, w.id, w.phone, t.action, %(source)s, t.detail, %(now)s
+    FROM written w JOIN target t ON t.phone = w.phone
+    WHERE t.action IS NOT NULL
+    RETURNING 1
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events)
+FROM written
+"""
+# A customer whose phone changed in Shopify: the contact of the old phone is no longer that customer.
+_UNLINK_MOVED = f"""
+UPDATE {_CONTACT} c SET shopify_customer_id = NULL
+FROM {_IN} s
+WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone
+"""
+_DELETED = f"""
+WITH gone AS (
+    SELECT id, phone, sms_consent AND opted_out_at IS NULL AS was_messageable FROM {_CONTACT}
+    WHERE shop_id = %(shop)s AND shopify_customer_id = %(customer)s FOR UPDATE
+), changed AS (
+    UPDATE {_CONTACT} c SET shopify_customer_id = NULL, sms_consent = false, updated_at = %(now)s,
+        opted_out_at = CASE WHEN g.was_messageable THEN %(now)s ELSE c.opted_out_at END
+    FROM gone g WHERE c.id = g.id
+    RETURNING c.id
+)
+INSERT INTO {_EVENT} (shop_id, contact_id, phone, action, source, detail, occurred_at)
+SELECT %(shop)s, g.id, g.phone, 'withdrawn', %(source)s, 'customer deleted in Shopify', %(now)s
+FROM gone g JOIN changed USING (id) WHERE g.was_messageable
+"""

@@ -1,0 +1,184 @@
+"""The full customer sync: every Shopify customer of a shop read and applied to its contacts (customers.py), in
+chunks that each commit with the install's progress and checkpoint, so a sync whose worker was killed resumes
+where its last chunk ended.
+
+A shop is read a page at a time (GraphQL `customers(first: 250)`); once more than SHOPIFY_SYNC_BULK_THRESHOLD
+customers were read that way and pages remain, the sync switches to a bulk operation and streams its JSON Lines
+from the start (re-applying the first pages changes nothing). Checkpoints: the paging cursor (`sync_cursor`) or
+the bulk file's URL and how many of its lines were applied (`sync_bulk_url`, `sync_offset`).
+
+May call: customers.py, install.py (the Admin client), the `shopify` edge.
+"""
+
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.models import ShopifyInstall
+from campaigns.services.errors import DomainError
+from campaigns.services.shopify_sync.customers import Applied, customers_apply
+from campaigns.services.shopify_sync.install import shopify_client
+from shopify import admin
+from shopify.client import AdminClient
+from shopify.errors import UserErrors
+from shopify.records import Customer
+
+logger = logging.getLogger(__name__)
+State = ShopifyInstall.SyncState
+BULK_CHUNK = 20_000
+
+
+def shopify_sync_run(*, install_id: int) -> str:
+    """Run (or resume) the install's running sync to its end: `done`, or `not_running` when there is none.
+    The edge's TransientError/Throttled propagate for the task to retry (it resumes from the checkpoint); any
+    other Shopify error marks the sync failed with its message."""
+    install = ShopifyInstall.objects.select_related("shop").get(pk=install_id)
+    if install.sync_state != State.RUNNING:
+        return "not_running"
+    if not install.connected:
+        _finish(install_id, State.FAILED, "The shop was uninstalled during the sync.")
+        return "failed"
+    client = shopify_client(install=install)
+    if install.sync_mode != "bulk" and _paged(install, client) == "done":
+        _finish(install_id, State.DONE)
+        return "done"
+    _bulk(ShopifyInstall.objects.select_related("shop").get(pk=install_id), client)
+    _finish(install_id, State.DONE)
+    return "done"
+
+
+def shopify_sync_fail(*, install_id: int, error: str) -> None:
+    """Mark the running sync failed (the task gave up on it)."""
+    _finish(install_id, State.FAILED, error)
+
+
+def _paged(install: ShopifyInstall, client: AdminClient) -> str:
+    """Apply pages from the checkpoint; `done` at the last page, `bulk` when the shop proved big."""
+    threshold = settings.SHOPIFY_SYNC_BULK_THRESHOLD
+    for page in admin.customer_pages(client, after=install.sync_cursor or None):
+        seen = _chunk_apply(install, page.customers, cursor=page.end_cursor or "", offset=0, mode="paged")
+        if page.has_next_page and seen > threshold:
+            ShopifyInstall.objects.filter(pk=install.pk).update(sync_mode="bulk", sync_offset=0, sync_cursor="",
+                                                                   customers_seen=0, skipped_no_phone=0)
+            return "bulk"
+    return "done"
+
+
+def _bulk(install: ShopifyInstall, client: AdminClient) -> None:
+    url = install.sync_bulk_url or _bulk_url(install, client)
+    lines_done = install.sync_offset
+    chunks = _chunks(itertools.islice(_numbered(url), lines_done, None), BULK_CHUNK)
+    for chunk in _read_ahead(chunks):
+        lines_done += len(chunk)
+        _chunk_apply(install, [c for c in chunk if c is not None], cursor="", offset=lines_done, mode="bulk")
+
+
+def _bulk_url(install: ShopifyInstall, client: AdminClient) -> str:
+    """The URL of a finished customer export: the one running for this shop, or a new one."""
+    try:
+        operation_id = admin.bulk_customers_start(client).operation_id or None
+    except UserErrors:  # one runs already (ours, started before a worker was killed)
+        operation_id = None
+    operation = admin.bulk_operation_wait(client, operation_id=operation_id,
+                                          interval_s=settings.SHOPIFY_SYNC_BULK_POLL_S)
+    if operation.status != "COMPLETED" or not operation.url:
+        raise DomainError("bulk_failed", f"The customer export ended {operation.status} ({operation.error_code}).")
+    ShopifyInstall.objects.filter(pk=install.pk).update(sync_bulk_url=operation.url, sync_offset=0)
+    return operation.url
+
+
+def _numbered(url: str) -> Iterator[Customer | None]:
+    """The export's lines in order: a Customer, or None for a line that is not one (so offsets count lines)."""
+    skipped: list[int] = []
+    for customer in admin.bulk_customers(url, on_skip=skipped.append):
+        while skipped:
+            skipped.pop()
+            yield None
+        yield customer
+    yield from (None for _ in skipped)
+
+
+def _read_ahead(items: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """`items`, produced by a thread of their own up to `depth` ahead: the next chunk is downloaded and parsed
+    (Python) while this thread waits for PostgreSQL to apply the last one. An error there is raised here; stopping
+    early stops the thread."""
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop, done = threading.Event(), object()
+
+    def give(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not give(item):
+                    return
+            give(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            give(exc)
+
+    producer = threading.Thread(target=produce, name="shopify-sync-read", daemon=True)
+    producer.start()
+    try:
+        while (item := handoff.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join(timeout=5)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _chunk_apply(install: ShopifyInstall, customers: list[Customer], *, cursor: str, offset: int, mode: str) -> int:
+    """Apply one chunk and move the counters and checkpoint with it, in one transaction; customers seen so far."""
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        locked = ShopifyInstall.objects.select_for_update().get(pk=install.pk)
+        if locked.sync_state != State.RUNNING:
+            raise DomainError("sync_stopped", "The sync was stopped.")
+        applied = customers_apply(shop=install.shop, customers=customers, now=timezone.now()) if customers \
+            else Applied()
+        ShopifyInstall.objects.filter(pk=install.pk).update(
+            sync_mode=mode, sync_cursor=cursor[:500], sync_offset=offset,
+            customers_seen=F("customers_seen") + applied.seen,
+            contacts_created=F("contacts_created") + applied.created,
+            contacts_updated=F("contacts_updated") + applied.updated,
+            skipped_no_phone=F("skipped_no_phone") + applied.skipped_no_phone,
+        )
+    return locked.customers_seen + applied.seen
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """A chunk's commit does not wait for its WAL flush: a crash may lose the last chunks, but each with its
+    checkpoint (same transaction), so the resumed sync applies them again. Saves a disk flush per chunk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _finish(install_id: int, state: str, error: str = "") -> None:
+    now = timezone.now()
+    changes = {"sync_state": state, "sync_error": error[:500], "sync_mode": "", "sync_cursor": "",
+               "sync_bulk_url": "", "sync_offset": 0}
+    if state == State.DONE:
+        changes["last_sync_at"] = now
+    ShopifyInstall.objects.filter(pk=install_id, sync_state=State.RUNNING).update(**changes)
