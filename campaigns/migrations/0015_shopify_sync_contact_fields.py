@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0013_campaign_paused_reason'),
+        ('campaigns', '0014_shop_timezone'),
     ]
 
     operations = [
