@@ -7,7 +7,7 @@ separate so each can be scaled alone. Beat's tasks each hold a lock (config.lock
 import math
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 import config.observability.celery_signals  # noqa: F401  (logging and metrics hooks of worker and beat)
 
@@ -34,6 +34,14 @@ PERIODIC = (
     ("campaigns.recheck_credit_purchases", 300),
     ("campaigns.flush_clicks", 5),
 )
+
+
+@signals.worker_process_init.connect
+def _freeze_startup_objects(**kwargs):
+    """Each pool process's start-up objects stay out of the collector's walks (config.runtime)."""
+    from config.runtime import freeze_startup_objects
+
+    freeze_startup_objects()
 
 
 def route(name, args, kwargs, options, task=None, **kw):
