@@ -19,6 +19,8 @@ from operator import itemgetter
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 from messaging.simulator.config import SimulatorConfig
 from messaging.simulator.faults import Faults
 from messaging.simulator.reports import ReportDispatcher, ReportPostFailed
@@ -264,7 +266,7 @@ def _bulk_answer(bulk_id: str, answers: list[tuple]) -> bytes:
 
 def _parse(body: bytes) -> tuple[Any, str | None]:
     try:
-        return json.loads(body), None
+        return orjson.loads(body), None
     except (ValueError, UnicodeDecodeError) as exc:
         return None, f"the body is not valid JSON: {exc}"
 

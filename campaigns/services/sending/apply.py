@@ -6,12 +6,12 @@ dispatches the campaign's next batches after commit.
 Lock order: see campaigns.services.locks: each transaction takes the shop, campaign and batch locks first.
 """
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -63,10 +63,10 @@ def recipients_set_status(
             WHERE r.id = v.id AND r.status = 'queued'
             RETURNING r.segments
         """
-        rows = json.dumps([
+        rows = orjson.dumps([
             {"id": rid, "msgid": msgid, "error": error}
             for rid, msgid, error in zip(ids, message_ids, errors, strict=True)
-        ])
+        ]).decode()
         return moved_by(sql, [status, sent_at, delivered_at, rows])
     sql = """
         UPDATE campaigns_campaignrecipient
