@@ -150,6 +150,9 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     body = models.TextField()
     sender = models.CharField(max_length=16, blank=True)
+    # The sender its messages go out from, fixed at enqueue (`sender`, else the shop's, else the fallback): a
+    # default changed later neither switches a running campaign's sender nor reroutes replies to what it sent.
+    sent_from = models.CharField(max_length=16, blank=True, default="", db_default="")
     audience = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Why a `paused` campaign is paused (empty otherwise): the merchant paused it, or its shop was suspended.

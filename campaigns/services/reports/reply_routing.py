@@ -10,9 +10,9 @@ never routes a reply, so no shop can name another's sender and receive its repli
 - `to` missing or nobody's: a STOP opts the phone out in every shop that has it (compliance first: a STOP is
   never dropped) and is not confirmed (no sender of ours to answer from); a START or HELP changes nothing.
 
-Known limit: which fallback campaigns messaged a phone is read from recipients of campaigns that named no sender,
-in shops whose default is the fallback now. A shop that has registered a sender of its own since is no longer
-counted for its older fallback messages; recording the sender of each message would close that.
+Which campaigns messaged a phone from the fallback is read from the sender each campaign was sent from, fixed at
+enqueue (`Campaign.sent_from`), so a shop that registers a sender of its own later is still reached for what it
+sent from the fallback before.
 """
 
 from dataclasses import dataclass
@@ -65,7 +65,7 @@ def _with_contact(shop_ids: list[int], phone: str, keyword: str | None) -> list[
 def _fallback_messaged(*, phone: str, variants: set[str]) -> list[int]:
     """Shops that messaged `phone` from the fallback sender: a campaign message sent from it (the campaign
     named no sender and its shop has none), or a test send or automatic answer logged from it."""
-    from_fallback = Q(sender__in=variants) | Q(sender="", shop__sender__in=[*variants, ""])
+    from_fallback = Q(sent_from__in=variants)
     recipients = CampaignRecipient.objects.filter(campaign=OuterRef("pk"), phone=phone, status__in=_MESSAGED)
     campaigns = Campaign.objects.filter(from_fallback).filter(Exists(recipients)).values_list("shop_id", flat=True)
     logged = MessageLog.objects.filter(direction=MessageLog.Direction.OUTBOUND, phone=phone, sender__in=variants,

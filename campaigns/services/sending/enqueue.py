@@ -25,6 +25,7 @@ from campaigns.services.links.store import campaign_links_store
 from campaigns.services.senders import sender_owned_check
 from campaigns.services.sending import dispatch
 from campaigns.services.sending.batch_states import batches_create_counted, batches_create_numbered
+from campaigns.services.sending.gateway import sender_of
 from campaigns.sms import compile_template
 from metrics.services import metrics_create
 
@@ -115,6 +116,7 @@ def campaign_enqueue(*, shop: Shop, campaign_id: int) -> EnqueueResult:
         credits_hold(shop_id=shop.id, amount=created.segments, campaign_id=campaign.id, note=ENQUEUE_HOLD)
         metrics_create(campaign_id=campaign.id, total=created.rows)
         campaign.status, campaign.enqueued_at = Campaign.Status.SENDING, timezone.now()
-        campaign.save(update_fields=["status", "enqueued_at", "encoding", "segments", "updated_at"])
+        campaign.sent_from = sender_of(campaign)
+        campaign.save(update_fields=["status", "enqueued_at", "encoding", "segments", "sent_from", "updated_at"])
         dispatch.batches_dispatch_on_commit(campaign_id=campaign.id)
     return EnqueueResult(created=created.rows, batches=batches, skipped_frequency_cap=breakdown["frequency_cap"])

@@ -22,7 +22,9 @@ PLATFORM_TENANT = "platform"
 
 
 def sender_of(campaign: Campaign) -> str:
-    return campaign.sender or campaign.shop.sender or settings.MITTO_SENDER
+    """The sender the campaign's messages go out from: the one fixed at enqueue, else (a draft's test send)
+    the campaign's own, the shop's default, the deployment's fallback."""
+    return campaign.sent_from or campaign.sender or campaign.shop.sender or settings.MITTO_SENDER
 
 
 def traffic_account_of(shop) -> str:

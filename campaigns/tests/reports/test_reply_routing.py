@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaigns.models import CampaignRecipient, ConsentEvent, Contact
 from campaigns.services.contacts.optout import contacts_opt_out
 from campaigns.services.reports.auto_reply import auto_reply_deliver
-from campaigns.services.sending.gateway import provider_request_take
+from campaigns.services.sending.gateway import provider_request_take, sender_of
 from campaigns.tasks import send_auto_reply
 from campaigns.tests.support.factories import CampaignFactory, ContactFactory, ShopFactory
 from campaigns.tests.support.send_helpers import api_for
@@ -55,8 +55,10 @@ def messageable(contact) -> bool:
 
 
 def messaged(shop, contact, sender=""):
-    """A campaign of `shop` (from `sender`) sent to `contact`."""
+    """A campaign of `shop` (from `sender`) sent to `contact`, its sender fixed as enqueue fixes it."""
     campaign = CampaignFactory(shop=shop, sender=sender, status="completed")
+    campaign.sent_from = sender_of(campaign)
+    campaign.save(update_fields=["sent_from"])
     CampaignRecipient.objects.create(campaign=campaign, contact=contact, phone=contact.phone, batch_no=0,
                                      status="sent")
 
@@ -110,6 +112,14 @@ def test_a_stop_on_the_fallback_reaches_the_shops_that_messaged_from_it_and_is_c
     [body] = sent(mitto)
     assert body["sms"] == {"text": "Shop X: you are unsubscribed and will get no more messages from this number. "
                                    "Reply START to resubscribe.", "sender": FALLBACK}
+
+
+def test_a_stop_on_the_fallback_reaches_a_shop_that_registered_its_own_sender_since(fallback_shops):
+    x = fallback_shops["X"]
+    x.shop.sender = "ShopX"  # X's campaign went out from the fallback; X has its own sender now
+    x.shop.save(update_fields=["sender"])
+    reply("STOP", FALLBACK)
+    assert not messageable(x)
 
 
 def test_a_test_send_from_the_fallback_counts_as_messaging(fallback_shops):

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 @responses.activate
 def test_a_batch_is_one_bulk_request_with_every_rendered_message(no_dispatch, settings):
     shop, campaign, batch = enqueued_batch(2, sender="", traffic_account_id="acct-of-shop")
-    campaign.sender = "Spring"
+    campaign.sent_from = "Spring"  # the sender fixed at enqueue
     campaign.save()
     mitto_accepts()
 
@@ -48,6 +48,20 @@ def test_a_batch_is_one_bulk_request_with_every_rendered_message(no_dispatch, se
          "sms": {"text": "Hi F1, 20% off today", "sender": "Spring"}, "reference": f"r:{ids[1]}"},
     ]}]
     assert responses.calls[0].request.headers["X-Mitto-API-Key"] == settings.MITTO_API_KEY
+
+
+@responses.activate
+def test_a_running_campaign_keeps_the_sender_fixed_at_enqueue(no_dispatch):
+    shop, campaign, batch = enqueued_batch(2, sender="ShopA")
+    campaign.refresh_from_db()
+    assert campaign.sent_from == "ShopA"
+    shop.sender = "ShopB"  # the shop's default changes while the campaign runs
+    shop.save(update_fields=["sender"])
+    mitto_accepts()
+
+    batch_send(batch_id=batch.id)
+
+    assert {message["sms"]["sender"] for body in bulk_bodies() for message in body["messages"]} == {"ShopA"}
 
 
 @responses.activate
