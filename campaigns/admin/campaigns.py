@@ -11,7 +11,9 @@ from django.utils.html import format_html
 
 from campaigns.admin import campaign_display as display
 from campaigns.admin.campaign_actions import ACTIONS
+from campaigns.admin.campaign_lifecycle import lifecycle_view
 from campaigns.admin.campaign_send import schedule_view, send_view
+from campaigns.admin.campaign_test_send import campaign_test_send_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.admin.tag_fields import AudienceField
@@ -210,10 +212,16 @@ class CampaignAdmin(ShopScopedAdmin):
         status, measure = self.admin_site.admin_view(self.status_view), self.admin_site.admin_view(self.measure_view)
         send = self.admin_site.admin_view(lambda request, campaign_id: send_view(self, request, campaign_id))
         schedule = self.admin_site.admin_view(lambda request, campaign_id: schedule_view(self, request, campaign_id))
+        test = self.admin_site.admin_view(
+            lambda request, campaign_id: campaign_test_send_view(self, request, campaign_id))
+        lifecycle = self.admin_site.admin_view(
+            lambda request, campaign_id, name: lifecycle_view(self, request, campaign_id, name))
         return [
             path("<int:campaign_id>/status/", status, name="campaigns_campaign_status"),
             path("<int:campaign_id>/send/", send, name="campaigns_campaign_send"),
             path("<int:campaign_id>/schedule/", schedule, name="campaigns_campaign_schedule"),
+            path("<int:campaign_id>/test/", test, name="campaigns_campaign_test"),
+            path("<int:campaign_id>/lifecycle/<slug:name>/", lifecycle, name="campaigns_campaign_lifecycle"),
             path("measure/", measure, name="campaigns_campaign_measure"),
             *super().get_urls(),
         ]
