@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from campaigns.admin.campaign_lifecycle import CHANGES
 from campaigns.admin.campaign_send import bulk_send
-from campaigns.admin.campaign_test_send import test_send_page
+from campaigns.admin.campaign_test_send import send_test_page
 from campaigns.admin.messages import run_service
 from campaigns.services.campaigns import campaign_create
 
@@ -52,7 +52,7 @@ def duplicate(modeladmin, request, queryset):
 def send_test(modeladmin, request, queryset):
     """An intermediate page asks for the phone, then shows the text and its cost; the test goes out when that
     is confirmed (campaigns.admin.campaign_test_send)."""
-    return test_send_page(modeladmin, request, list(queryset.select_related("shop")), action="send_test")
+    return send_test_page(modeladmin, request, list(queryset.select_related("shop")), action="send_test")
 
 
 ACTIONS = [send_now, pause, resume, cancel, send_test, duplicate]

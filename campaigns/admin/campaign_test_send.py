@@ -68,7 +68,7 @@ def _quotes(campaigns, phone: str, form: TestSendForm) -> list[dict]:
     return quotes
 
 
-def test_send_page(model_admin, request, campaigns, *, action: str = ""):
+def send_test_page(model_admin, request, campaigns, *, action: str = ""):
     """POST without a phone: the form. With a phone: the quote (text, names, cost) and the confirm button.
     With `_confirm` too: the test goes out (None: the caller redirects and shows the messages), unless the
     phone was changed after the quote shown (`quoted`): then the new number's quote is shown first."""
@@ -92,7 +92,7 @@ def campaign_test_send_view(model_admin, request, campaign_id: int):
     campaign = model_admin.get_queryset(request).filter(id=campaign_id).first()
     if campaign is None or not model_admin.has_change_permission(request, campaign):
         raise Http404
-    response = test_send_page(model_admin, request, [campaign])
+    response = send_test_page(model_admin, request, [campaign])
     if response is None:
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.id]))
     return response
