@@ -10,8 +10,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.admin import campaign_display as display
+from campaigns.admin.audience_count import audience_count_view
 from campaigns.admin.campaign_actions import ACTIONS
+from campaigns.admin.campaign_lifecycle import lifecycle_view
 from campaigns.admin.campaign_send import schedule_view, send_view
+from campaigns.admin.campaign_test_send import campaign_test_send_view
 from campaigns.admin.messages import run_service
 from campaigns.admin.scoping import ShopScopedAdmin, merchant_shop_id
 from campaigns.admin.tag_fields import AudienceField
@@ -111,7 +114,7 @@ class CampaignAdmin(ShopScopedAdmin):
                        "segments", "enqueued_at", "finished_at")
 
     class Media:
-        js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js")
+        js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js", "campaigns/admin_audience.js")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metrics", "shop", "link_stats")
@@ -210,11 +213,19 @@ class CampaignAdmin(ShopScopedAdmin):
         status, measure = self.admin_site.admin_view(self.status_view), self.admin_site.admin_view(self.measure_view)
         send = self.admin_site.admin_view(lambda request, campaign_id: send_view(self, request, campaign_id))
         schedule = self.admin_site.admin_view(lambda request, campaign_id: schedule_view(self, request, campaign_id))
+        test = self.admin_site.admin_view(
+            lambda request, campaign_id: campaign_test_send_view(self, request, campaign_id))
+        audience = self.admin_site.admin_view(lambda request: audience_count_view(request, self.measure_shop(request)))
+        lifecycle = self.admin_site.admin_view(
+            lambda request, campaign_id, name: lifecycle_view(self, request, campaign_id, name))
         return [
             path("<int:campaign_id>/status/", status, name="campaigns_campaign_status"),
             path("<int:campaign_id>/send/", send, name="campaigns_campaign_send"),
             path("<int:campaign_id>/schedule/", schedule, name="campaigns_campaign_schedule"),
+            path("<int:campaign_id>/test/", test, name="campaigns_campaign_test"),
+            path("<int:campaign_id>/lifecycle/<slug:name>/", lifecycle, name="campaigns_campaign_lifecycle"),
             path("measure/", measure, name="campaigns_campaign_measure"),
+            path("audience-count/", audience, name="campaigns_campaign_audience_count"),
             *super().get_urls(),
         ]
 

@@ -86,19 +86,27 @@ def csv_rows(text: str) -> CsvRows:
 
 
 def import_rows(*, shop: Shop, parsed: CsvRows, detail: str = "") -> dict:
-    """Upsert in chunks the service accepts, consent changes recorded with source `csv` (who: `detail`);
-    rejected rows carry their CSV line number (header is line 1); rows asking for consent that a reply STOP
-    refused are counted in `kept_opted_out`."""
-    report = {"created": 0, "updated": 0, "rejected": list(parsed.rejected), "kept_opted_out": 0}
-    rows = parsed.rows
+    """Upsert in chunks the service accepts, consent changes recorded with source `csv` (who: `detail`).
+    Every row of the file is counted once: created, updated, a duplicate (a later row has the same phone,
+    in any chunk: the last one is written) or rejected (with its CSV line; header is line 1), so they add up
+    to `rows`. `without_consent` (written rows saying no to texts) and `kept_opted_out` (rows asking for
+    consent that a reply STOP refused) describe some of the imported ones."""
+    report = {"rows": len(parsed.rows) + len(parsed.rejected), "created": 0, "updated": 0, "duplicates": 0,
+              "rejected": list(parsed.rejected), "kept_opted_out": 0}
+    rows, written, declined = parsed.rows, set(), set()
     for start in range(0, len(rows), MAX_BULK_ROWS):
         result = contacts_bulk_upsert(shop=shop, rows=rows[start:start + MAX_BULK_ROWS], source=CONSENT_SOURCE_CSV,
                                       detail=detail)
+        again = len(result.phones & written)  # written by an earlier chunk: updated now, a duplicate in the file
+        written |= result.phones
+        declined = (declined - result.phones) | result.phones_without_consent  # a phone's last row decides
         report["created"] += result.created
-        report["updated"] += result.updated
+        report["updated"] += result.updated - again
+        report["duplicates"] += result.duplicates + again
         report["kept_opted_out"] += result.kept_opted_out
         report["rejected"] += [{**r, "line": parsed.lines[start + r["index"]]} for r in result.rejected]
     report["rejected"].sort(key=lambda r: r["line"])
+    report["imported"], report["without_consent"] = report["created"] + report["updated"], len(declined)
     return report
 
 

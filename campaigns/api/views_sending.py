@@ -87,10 +87,11 @@ class TestSendView(APIView):
     @extend_schema(
         request=TestSendSerializer,
         responses={200: TestSendAnswer, **error_responses(*BODY_ERRORS, 402, 403, 404, 409, 429, 502)},
-        summary="Send the campaign's text (placeholders empty) to one number now",
+        summary="Send the campaign's text to one number now (names from the shop's contact with that number, "
+                "else sample names)",
     )
     def post(self, request, pk: int):
         serializer = TestSendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        log = campaign_test_send(shop=request.user.shop, campaign_id=pk, phone=serializer.validated_data["phone"])
+        log = campaign_test_send(shop=request.user.shop, campaign_id=pk, phone=serializer.validated_data["phone"]).log
         return Response({"ok": True, "status": log.status, "phone": log.phone, "messageId": log.mitto_message_id})

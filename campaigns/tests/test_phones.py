@@ -14,6 +14,8 @@ from campaigns.phones import PhoneError, phone_normalise
         ("(650) 253-0000", "US", "+16502530000"),
         ("  650.253.0000 ", "US", "+16502530000"),
         ("07400 123456", "GB", "+447400123456"),
+        ("(+30) 691 234 5678", None, "+306912345678"),
+        ("+ 30 691 234 5678", None, "+306912345678"),
     ],
 )
 def test_numbers_are_normalised_to_e164(raw, region, e164):
@@ -35,6 +37,11 @@ def test_numbers_are_normalised_to_e164(raw, region, e164):
         (306912345678, "GR", "Must be a string"),
         ("+3069" + "1" * 40, None, "at most 32 characters"),
         ("+30691234\x005678", None, "NUL"),
+        ("++306912345678", None, "single \\+ before the country code"),
+        ("+-306912345678", None, "single \\+"),
+        ("..306912345678", "GR", "must start with a digit"),
+        ("tel:+306912345678", None, "must start with a digit"),
+        ("+306912345678+", None, "single \\+"),
     ],
 )
 def test_invalid_numbers_are_refused_with_a_reason(raw, region, message):

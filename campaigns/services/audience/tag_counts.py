@@ -1,8 +1,12 @@
 """The audience picker's numbers: how many messageable contacts a shop has in all, and per tag."""
 
 from django.db import connection
+from django.utils import timezone
 
-from campaigns.services.audience.members import CONSENTING
+from campaigns.fields import tags_clean
+from campaigns.models import Shop
+from campaigns.services.audience.members import CONSENTING, audience_breakdown
+from campaigns.services.compliance.message import frequency_cap_since
 
 
 def audience_tag_counts(*, shop_id: int, limit: int = 30) -> tuple[int, list[tuple[str, int]]]:
@@ -21,3 +25,14 @@ def audience_tag_counts(*, shop_id: int, limit: int = 30) -> tuple[int, list[tup
             [shop_id, limit],
         )
         return everyone, [(str(tag), int(n)) for tag, n in cursor.fetchall()]
+
+
+def audience_count(*, shop: Shop, tags: object) -> dict[str, int]:
+    """What the picker's live count says for `tags` (a list as a campaign's audience holds it; empty: every
+    consenting contact): `messaged`, the contacts an enqueue now would text, and `frequency_cap`, those with
+    the tags left out because they were texted too recently. One query over the shop's contacts, reads only;
+    ValueError naming the problem when `tags` is no valid tag list."""
+    tags = tags_clean(tags)
+    counts = audience_breakdown(shop_id=shop.id, tags=tags,
+                                cap_since=frequency_cap_since(shop=shop, now=timezone.now()))
+    return {"messaged": counts["messaged"], "frequency_cap": counts["frequency_cap"]}

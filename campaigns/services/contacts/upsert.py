@@ -59,10 +59,17 @@ class ContactInput:
 
 @dataclass(frozen=True)
 class BulkUpsertResult:
+    """`created` + `updated` + `duplicates` + len(`rejected`) is the number of rows given: `duplicates` are
+    valid rows whose phone a later valid row repeats (only the last is written). `phones` are the E.164 phones
+    written, `phones_without_consent` those of them whose row says no to texts."""
+
     created: int
     updated: int
     rejected: list[dict] = field(default_factory=list)
     kept_opted_out: int = 0
+    duplicates: int = 0
+    phones: frozenset[str] = frozenset()
+    phones_without_consent: frozenset[str] = frozenset()
 
 
 class ContactWrite(NamedTuple):
@@ -144,7 +151,7 @@ def contacts_bulk_upsert(
         raise ValidationError({"contacts": ["Must be a list of contact objects."]})
     if len(rows) > MAX_BULK_ROWS:
         raise ValidationError({"contacts": [f"At most {MAX_BULK_ROWS} contacts per request, got {len(rows)}."]})
-    cleaned, rejected = {}, []
+    cleaned, rejected, valid = {}, [], 0
     consent_time = source in CONSUMER_ACT_SOURCES
     for index, data in enumerate(rows):
         try:
@@ -153,10 +160,15 @@ def contacts_bulk_upsert(
             rejected.append({"index": index, "phone": _echo_phone(data), "error": validation_error_text(exc)})
             continue
         cleaned[row.phone] = row
+        valid += 1
     with transaction.atomic():
         written = _contacts_write(shop=shop, rows=cleaned, source=source, detail=detail)
-    return BulkUpsertResult(created=written.created, updated=len(cleaned) - written.created, rejected=rejected,
-                            kept_opted_out=written.kept_opted_out)
+    return BulkUpsertResult(
+        created=written.created, updated=len(cleaned) - written.created, rejected=rejected,
+        kept_opted_out=written.kept_opted_out, duplicates=valid - len(cleaned),
+        phones=frozenset(cleaned),
+        phones_without_consent=frozenset(phone for phone, row in cleaned.items() if row.sms_consent is False),
+    )
 
 
 def contact_update(

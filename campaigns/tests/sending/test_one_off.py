@@ -33,7 +33,7 @@ def test_a_test_send_renders_sends_one_message_and_debits_its_segments(settings)
     assert response.json() == {"ok": True, "status": "sent", "phone": "+306912345678", "messageId": "m-test"}
     assert json.loads(responses.calls[0].request.body) == {
         "trafficAccountId": settings.MITTO_TRAFFIC_ACCOUNT_ID, "destination": "+306912345678",
-        "sms": {"text": "Hi ! " + "x" * 160, "sender": "MyShop"}, "reference": f"t:{campaign.id}",
+        "sms": {"text": "Hi Alex! " + "x" * 160, "sender": "MyShop"}, "reference": f"t:{campaign.id}",
     }
     shop.refresh_from_db()
     assert (shop.credits, shop.credits_held) == (8, 0) and ledger_matches(shop)
@@ -117,7 +117,8 @@ def test_the_admins_test_send_refuses_an_opted_out_number():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         accepting(mock)
         page = merchant_client(shop).post(
-            changelist("campaign"), {"action": "send_test", "_selected_action": [campaign.id], "phone": PHONE},
+            changelist("campaign"), {"action": "send_test", "_selected_action": [campaign.id], "phone": PHONE,
+                                   "_confirm": "1"},
             follow=True,
         ).content.decode()
         assert len(mock.calls) == 0
@@ -136,7 +137,8 @@ def test_test_sends_are_throttled_per_shop_across_the_api_and_the_admin(settings
     answers = [post_test(client, campaign).status_code for _ in range(2)]
     refused = post_test(client, campaign)
     page = merchant_client(shop).post(
-        changelist("campaign"), {"action": "send_test", "_selected_action": [campaign.id], "phone": PHONE},
+        changelist("campaign"), {"action": "send_test", "_selected_action": [campaign.id], "phone": PHONE,
+                                   "_confirm": "1"},
         follow=True,
     ).content.decode()
 

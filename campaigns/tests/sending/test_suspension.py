@@ -188,7 +188,7 @@ def test_the_admins_test_send_is_refused_for_a_suspended_shop_and_calls_nothing(
         mock.add(responses.POST, SEND_URL, json={"messages": [{"messageId": "m"}]})
         page = merchant_client(shop).post(
             changelist("campaign"), {"action": "send_test", "_selected_action": [campaign.id],
-                                     "phone": "+306912345678"}, follow=True,
+                                     "phone": "+306912345678", "_confirm": "1"}, follow=True,
         ).content.decode()
         assert len(mock.calls) == 0
     assert "was not done: The shop is suspended." in page
