@@ -12,7 +12,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import field
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Protocol, Self
 
@@ -24,12 +24,16 @@ def option(default: Any, help_text: str) -> Any:
     return field(default=default, metadata={"help": help_text})
 
 
+@dataclass(frozen=True)
 class SimulatorOptions:
-    """Base of a simulator's frozen options dataclass: `updated` and `as_dict`.
+    """Base of a simulator's frozen options dataclass: where it listens, `updated` and `as_dict`.
 
-    A subclass sets `coerce(kind, value, name)`, which turns one given value into the option's type
-    (ValueError naming the option), as a staticmethod.
+    A subclass adds its options (after these) and `coerce(kind, value, name)`, a staticmethod turning one
+    given value into the option's type `kind` (ValueError naming the option).
     """
+
+    host: str = option("127.0.0.1", "address to listen on")
+    port: int = option(0, "port to listen on (0: any free port)")
 
     coerce: ClassVar[Callable[[Any, Any, str], Any]]
 
@@ -51,12 +55,15 @@ class SimulatorOptions:
 
 class SimulatorHandler(BaseHTTPRequestHandler):
     """A keep-alive connection of a simulator: registered with its server while open, every GET and POST
-    answered by `serve()`. A subclass sets `server_version`, `logger` and `serve`."""
+    answered by `serve()`. A subclass sets `server_version`, `logger`, `failed_message` (logged when the app
+    fails on a request: "... failed on %s %s", method and path), `failed_answer` (then answered) and `serve`."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     timeout = 120  # an idle keep-alive connection is closed after this many seconds
     logger: ClassVar[logging.Logger]
+    failed_message: ClassVar[str]
+    failed_answer: ClassVar[Any]
     server: "SimulatorServer"
 
     def setup(self) -> None:
@@ -80,6 +87,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     def serve(self) -> None:
         raise NotImplementedError
+
+    def app_answer(self, body: bytes) -> Any:
+        """The app's answer to this request, `failed_answer` if the app fails on it."""
+        try:
+            return self.server.app.handle(self.command, self.path, self.headers, body)
+        except Exception:  # a simulator bug must show as a 500, not kill the connection silently
+            self.logger.exception(self.failed_message, self.command, self.path)
+            return self.failed_answer
 
 
 class SimulatorServer(ThreadingHTTPServer):

@@ -8,32 +8,8 @@ from config.simulators import SimulatorOptions, option
 SHARES = ("fail_5xx_share", "drop_after_accept_share", "dlr_delivered_share")
 
 
-def coerce(kind: Any, value: Any, name: str) -> Any:
-    """`value` as the option type `kind` (bool, int, float, str, or an optional one of those)."""
-    optional = kind in (str | None, int | None)
-    if value is None or (optional and value == ""):
-        if optional:
-            return None
-        raise ValueError(f"{name} must not be empty")
-    base = {str | None: str, int | None: int}.get(kind, kind)
-    if base is bool:
-        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
-            return value.lower() in ("true", "1", "yes")
-        if isinstance(value, bool):
-            return value
-        raise ValueError(f"{name} must be true or false")
-    try:
-        return base(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be {base.__name__}") from None
-
-
 @dataclass(frozen=True)
 class SimulatorConfig(SimulatorOptions):
-    coerce = staticmethod(coerce)
-
-    host: str = option("127.0.0.1", "address to listen on")
-    port: int = option(0, "port to listen on (0: any free port)")
     api_key: str | None = option(None, "the only accepted X-Mitto-API-Key (unset: any non-empty key)")
     rate_limit_rps: float = option(1000.0, "requests per second accepted before answering 429")
     fail_5xx_share: float = option(0.0, "share of requests answered 503 (0..1)")
@@ -63,3 +39,23 @@ class SimulatorConfig(SimulatorOptions):
             raise ValueError("rate_limit_rps and dlr_batch must be positive")
         if self.dlr_token_mode not in ("query", "header"):
             raise ValueError("dlr_token_mode must be 'query' or 'header'")
+
+    @staticmethod
+    def coerce(kind: Any, value: Any, name: str) -> Any:
+        """`value` as the option type `kind` (bool, int, float, str, or an optional one of those)."""
+        optional = kind in (str | None, int | None)
+        if value is None or (optional and value == ""):
+            if optional:
+                return None
+            raise ValueError(f"{name} must not be empty")
+        base = {str | None: str, int | None: int}.get(kind, kind)
+        if base is bool:
+            if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+                return value.lower() in ("true", "1", "yes")
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"{name} must be true or false")
+        try:
+            return base(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be {base.__name__}") from None

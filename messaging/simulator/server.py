@@ -16,6 +16,8 @@ logger = logging.getLogger("messaging.simulator")
 class _Handler(SimulatorHandler):
     server_version = "MittoSimulator/1.1"
     logger = logger
+    failed_message = "Mitto simulator failed on %s %s"
+    failed_answer = Answer(500, b'{"description":"simulator error"}')
 
     def serve(self) -> None:
         try:
@@ -31,11 +33,7 @@ class _Handler(SimulatorHandler):
             self.send_error(411, "Content-Length required")
             return
         body = self.rfile.read(length) if length else b""
-        try:
-            answer = self.server.app.handle(self.command, self.path, self.headers, body)
-        except Exception:  # a simulator bug must show as a 500, not kill the connection silently
-            logger.exception("Mitto simulator failed on %s %s", self.command, self.path)
-            answer = Answer(500, b'{"description":"simulator error"}')
+        answer = self.app_answer(body)
         if answer is DROP:
             self.close_connection = True
             return

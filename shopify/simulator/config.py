@@ -6,31 +6,8 @@ from typing import Any, get_args
 from config.simulators import SimulatorOptions, option
 
 
-def _as(kind: Any, value: Any, name: str) -> Any:
-    optional = type(None) in get_args(kind)
-    base = next((arg for arg in get_args(kind) if arg is not type(None)), kind)
-    if value is None or (optional and value == ""):
-        if optional:
-            return None
-        raise ValueError(f"{name} must be set")
-    if base is bool:
-        truth = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-        found = value if isinstance(value, bool) else truth.get(str(value).lower())
-        if found is None:
-            raise ValueError(f"{name} must be true or false")
-        return found
-    try:
-        return base(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be {base.__name__}") from None
-
-
 @dataclass(frozen=True)
 class SimulatorConfig(SimulatorOptions):
-    coerce = staticmethod(_as)
-
-    host: str = option("127.0.0.1", "address to listen on")
-    port: int = option(0, "port to listen on (0: any free port)")
     api_key: str | None = option(None, "the app's client id expected by OAuth (unset: any)")
     api_secret: str = option("sim-secret", "the app's client secret: signs OAuth redirects and webhooks")
     api_version: str = option("2026-10", "the API version named in webhook headers")
@@ -65,3 +42,22 @@ class SimulatorConfig(SimulatorOptions):
             raise ValueError("bucket_max, restore_rate, refresh_ttl_s and webhook_attempts must be positive")
         if not 400 <= self.fail_status <= 599:
             raise ValueError("fail_status must be an HTTP error status (400..599)")
+
+    @staticmethod
+    def coerce(kind: Any, value: Any, name: str) -> Any:
+        optional = type(None) in get_args(kind)
+        base = next((arg for arg in get_args(kind) if arg is not type(None)), kind)
+        if value is None or (optional and value == ""):
+            if optional:
+                return None
+            raise ValueError(f"{name} must be set")
+        if base is bool:
+            truth = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+            found = value if isinstance(value, bool) else truth.get(str(value).lower())
+            if found is None:
+                raise ValueError(f"{name} must be true or false")
+            return found
+        try:
+            return base(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be {base.__name__}") from None

@@ -19,6 +19,8 @@ MAX_BODY = 32 * 1024 * 1024
 class _Handler(SimulatorHandler):
     server_version = "ShopifySimulator/1.0"
     logger = logger
+    failed_message = "Shopify simulator failed on %s %s"
+    failed_answer = json_answer(500, {"errors": "simulator error"})
 
     def serve(self) -> None:
         try:
@@ -30,11 +32,7 @@ class _Handler(SimulatorHandler):
             self.send_error(400, "A Content-Length up to 32 MiB is required")
             return
         body = self.rfile.read(length) if length else b""
-        try:
-            answer = self.server.app.handle(self.command, self.path, self.headers, body)
-        except Exception:  # a simulator bug must show as a 500, not kill the connection silently
-            logger.exception("Shopify simulator failed on %s %s", self.command, self.path)
-            answer = json_answer(500, {"errors": "simulator error"})
+        answer = self.app_answer(body)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         for name, value in answer.headers:
