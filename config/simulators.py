@@ -2,7 +2,8 @@
 connections, the start/stop of that server in a background thread, run-time option updates and the
 management command's flags. Each simulator keeps its own handler body, options and answers.
 
-It lives in `config` because both edges (`messaging`, `shopify`) may use it and neither may use the other's.
+It lives in `config`, which both edges (`messaging`, `shopify`) may import, rather than in one edge that the
+other would then depend on.
 """
 
 import argparse
