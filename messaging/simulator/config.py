@@ -1,38 +1,32 @@
 """The simulator's options: one frozen value, replaced as a whole when changed at run time."""
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from config.simulators import SimulatorOptions, option
+
 SHARES = ("fail_5xx_share", "drop_after_accept_share", "dlr_delivered_share")
-STARTUP_ONLY = ("host", "port", "seed")
-
-
-def _opt(default: Any, help_text: str) -> Any:
-    return field(default=default, metadata={"help": help_text})
 
 
 @dataclass(frozen=True)
-class SimulatorConfig:
-    host: str = _opt("127.0.0.1", "address to listen on")
-    port: int = _opt(0, "port to listen on (0: any free port)")
-    api_key: str | None = _opt(None, "the only accepted X-Mitto-API-Key (unset: any non-empty key)")
-    rate_limit_rps: float = _opt(1000.0, "requests per second accepted before answering 429")
-    fail_5xx_share: float = _opt(0.0, "share of requests answered 503 (0..1)")
-    delay_ms: int = _opt(0, "delay before every answer, in ms")
-    drop_after_accept_share: float = _opt(0.0, "share of send requests accepted, then closed without answer (0..1)")
-    burst_429: int = _opt(0, "answer the next N requests with 429")
-    reject_prefix: str | None = _opt(None, "destinations starting with this are always rejected")
-    dlr_url: str | None = _opt(None, "URL delivery reports are posted to (unset: no reports)")
-    dlr_batch: int = _opt(1000, "messages reported per POST")
-    dlr_delay_ms: int = _opt(0, "delay between accepting a message and reporting it, in ms")
-    dlr_delivered_share: float = _opt(1.0, "share of reports that are Delivered; the rest are Failed (0..1)")
-    dlr_duplicates: bool = _opt(False, "post every report array twice")
-    dlr_intermediate: bool = _opt(False, "also report an intermediate 'Sent' status per message")
-    dlr_reorder: bool = _opt(False, "shuffle report arrays; final reports come before intermediate ones")
-    dlr_token: str | None = _opt(None, "token sent with every report")
-    dlr_token_mode: str = _opt("query", "how the token is sent: 'query' (?token=) or 'header' (X-Webhook-Token)")
-    seed: int | None = _opt(None, "random seed for faults and report outcomes")
+class SimulatorConfig(SimulatorOptions):
+    api_key: str | None = option(None, "the only accepted X-Mitto-API-Key (unset: any non-empty key)")
+    rate_limit_rps: float = option(1000.0, "requests per second accepted before answering 429")
+    fail_5xx_share: float = option(0.0, "share of requests answered 503 (0..1)")
+    delay_ms: int = option(0, "delay before every answer, in ms")
+    drop_after_accept_share: float = option(0.0, "share of send requests accepted, then closed without answer (0..1)")
+    burst_429: int = option(0, "answer the next N requests with 429")
+    reject_prefix: str | None = option(None, "destinations starting with this are always rejected")
+    dlr_url: str | None = option(None, "URL delivery reports are posted to (unset: no reports)")
+    dlr_batch: int = option(1000, "messages reported per POST")
+    dlr_delay_ms: int = option(0, "delay between accepting a message and reporting it, in ms")
+    dlr_delivered_share: float = option(1.0, "share of reports that are Delivered; the rest are Failed (0..1)")
+    dlr_duplicates: bool = option(False, "post every report array twice")
+    dlr_intermediate: bool = option(False, "also report an intermediate 'Sent' status per message")
+    dlr_reorder: bool = option(False, "shuffle report arrays; final reports come before intermediate ones")
+    dlr_token: str | None = option(None, "token sent with every report")
+    dlr_token_mode: str = option("query", "how the token is sent: 'query' (?token=) or 'header' (X-Webhook-Token)")
+    seed: int | None = option(None, "random seed for faults and report outcomes")
 
     def __post_init__(self) -> None:
         for name in SHARES:
@@ -46,37 +40,22 @@ class SimulatorConfig:
         if self.dlr_token_mode not in ("query", "header"):
             raise ValueError("dlr_token_mode must be 'query' or 'header'")
 
-    def updated(self, opts: dict[str, Any], *, runtime: bool = True) -> "SimulatorConfig":
-        """A copy with `opts` applied, each value checked and converted to the option's type."""
-        known = {item.name: item for item in dataclasses.fields(self)}
-        changes = {}
-        for name, value in opts.items():
-            if name not in known:
-                raise ValueError(f"unknown option {name!r}")
-            if runtime and name in STARTUP_ONLY:
-                raise ValueError(f"option {name!r} can only be set at start")
-            changes[name] = coerce(known[name].type, value, name)
-        return dataclasses.replace(self, **changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def coerce(kind: Any, value: Any, name: str) -> Any:
-    """`value` as the option type `kind` (bool, int, float, str, or an optional one of those)."""
-    optional = kind in (str | None, int | None)
-    if value is None or (optional and value == ""):
-        if optional:
-            return None
-        raise ValueError(f"{name} must not be empty")
-    base = {str | None: str, int | None: int}.get(kind, kind)
-    if base is bool:
-        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
-            return value.lower() in ("true", "1", "yes")
-        if isinstance(value, bool):
-            return value
-        raise ValueError(f"{name} must be true or false")
-    try:
-        return base(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be {base.__name__}") from None
+    @staticmethod
+    def coerce(kind: Any, value: Any, name: str) -> Any:
+        """`value` as the option type `kind` (bool, int, float, str, or an optional one of those)."""
+        optional = kind in (str | None, int | None)
+        if value is None or (optional and value == ""):
+            if optional:
+                return None
+            raise ValueError(f"{name} must not be empty")
+        base = {str | None: str, int | None: int}.get(kind, kind)
+        if base is bool:
+            if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+                return value.lower() in ("true", "1", "yes")
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"{name} must be true or false")
+        try:
+            return base(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be {base.__name__}") from None

@@ -1,41 +1,34 @@
 """The Shopify simulator's options: one frozen value, replaced whole when changed at run time."""
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, get_args
 
-STARTUP_ONLY = ("host", "port", "seed")
-
-
-def _opt(default: Any, help_text: str) -> Any:
-    return field(default=default, metadata={"help": help_text})
+from config.simulators import SimulatorOptions, option
 
 
 @dataclass(frozen=True)
-class SimulatorConfig:
-    host: str = _opt("127.0.0.1", "address to listen on")
-    port: int = _opt(0, "port to listen on (0: any free port)")
-    api_key: str | None = _opt(None, "the app's client id expected by OAuth (unset: any)")
-    api_secret: str = _opt("sim-secret", "the app's client secret: signs OAuth redirects and webhooks")
-    api_version: str = _opt("2026-10", "the API version named in webhook headers")
-    token_ttl_s: int = _opt(86400, "life of an access token in seconds (0: non-expiring offline tokens)")
-    refresh_ttl_s: int = _opt(7776000, "life of a refresh token in seconds")
-    bucket_max: float = _opt(2000.0, "cost bucket size per shop (maximumAvailable)")
-    restore_rate: float = _opt(1000000.0, "cost points restored per second (Shopify: 100; high: never throttles)")
-    throttle_next: int = _opt(0, "answer the next N GraphQL calls THROTTLED")
-    fail_status: int = _opt(500, "HTTP status of the failures armed by fail_next")
-    fail_next: int = _opt(0, "answer the next N GraphQL calls with fail_status")
-    fail_5xx_share: float = _opt(0.0, "share of GraphQL calls answered 503 (0..1)")
-    delay_ms: int = _opt(0, "delay before every GraphQL answer, in ms")
-    bulk_polls: int = _opt(1, "currentBulkOperation polls answered RUNNING before COMPLETED")
-    webhook_url: str | None = _opt(None, "deliver every webhook here (unset: to the shop's subscriptions)")
-    webhook_attempts: int = _opt(8, "delivery attempts of one webhook before it is given up")
-    webhook_retry_ms: int = _opt(200, "pause before the first retry of a failed delivery (doubles each time)")
-    webhook_duplicates: bool = _opt(False, "deliver every webhook twice (same X-Shopify-Webhook-Id)")
-    webhook_reorder: bool = _opt(False, "deliver the webhooks waiting together in random order")
-    webhook_bad_hmac_share: float = _opt(0.0, "share of deliveries signed with a wrong key (0..1)")
-    webhook_hold: bool = _opt(False, "queue webhooks without delivering them until /_sim/flush")
-    seed: int | None = _opt(None, "random seed for faults, reordering and bad signatures")
+class SimulatorConfig(SimulatorOptions):
+    api_key: str | None = option(None, "the app's client id expected by OAuth (unset: any)")
+    api_secret: str = option("sim-secret", "the app's client secret: signs OAuth redirects and webhooks")
+    api_version: str = option("2026-10", "the API version named in webhook headers")
+    token_ttl_s: int = option(86400, "life of an access token in seconds (0: non-expiring offline tokens)")
+    refresh_ttl_s: int = option(7776000, "life of a refresh token in seconds")
+    bucket_max: float = option(2000.0, "cost bucket size per shop (maximumAvailable)")
+    restore_rate: float = option(1000000.0, "cost points restored per second (Shopify: 100; high: never throttles)")
+    throttle_next: int = option(0, "answer the next N GraphQL calls THROTTLED")
+    fail_status: int = option(500, "HTTP status of the failures armed by fail_next")
+    fail_next: int = option(0, "answer the next N GraphQL calls with fail_status")
+    fail_5xx_share: float = option(0.0, "share of GraphQL calls answered 503 (0..1)")
+    delay_ms: int = option(0, "delay before every GraphQL answer, in ms")
+    bulk_polls: int = option(1, "currentBulkOperation polls answered RUNNING before COMPLETED")
+    webhook_url: str | None = option(None, "deliver every webhook here (unset: to the shop's subscriptions)")
+    webhook_attempts: int = option(8, "delivery attempts of one webhook before it is given up")
+    webhook_retry_ms: int = option(200, "pause before the first retry of a failed delivery (doubles each time)")
+    webhook_duplicates: bool = option(False, "deliver every webhook twice (same X-Shopify-Webhook-Id)")
+    webhook_reorder: bool = option(False, "deliver the webhooks waiting together in random order")
+    webhook_bad_hmac_share: float = option(0.0, "share of deliveries signed with a wrong key (0..1)")
+    webhook_hold: bool = option(False, "queue webhooks without delivering them until /_sim/flush")
+    seed: int | None = option(None, "random seed for faults, reordering and bad signatures")
 
     def __post_init__(self) -> None:
         for name in ("fail_5xx_share", "webhook_bad_hmac_share"):
@@ -50,36 +43,21 @@ class SimulatorConfig:
         if not 400 <= self.fail_status <= 599:
             raise ValueError("fail_status must be an HTTP error status (400..599)")
 
-    def updated(self, opts: dict[str, Any], *, runtime: bool = True) -> "SimulatorConfig":
-        """A copy with `opts` applied, each value converted to the option's type (ValueError naming it)."""
-        known = {item.name: item for item in dataclasses.fields(self)}
-        changes = {}
-        for name, value in opts.items():
-            if name not in known:
-                raise ValueError(f"unknown option {name!r}")
-            if runtime and name in STARTUP_ONLY:
-                raise ValueError(f"option {name!r} can only be set at start")
-            changes[name] = _as(known[name].type, value, name)
-        return dataclasses.replace(self, **changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def _as(kind: Any, value: Any, name: str) -> Any:
-    optional = type(None) in get_args(kind)
-    base = next((arg for arg in get_args(kind) if arg is not type(None)), kind)
-    if value is None or (optional and value == ""):
-        if optional:
-            return None
-        raise ValueError(f"{name} must be set")
-    if base is bool:
-        truth = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-        found = value if isinstance(value, bool) else truth.get(str(value).lower())
-        if found is None:
-            raise ValueError(f"{name} must be true or false")
-        return found
-    try:
-        return base(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be {base.__name__}") from None
+    @staticmethod
+    def coerce(kind: Any, value: Any, name: str) -> Any:
+        optional = type(None) in get_args(kind)
+        base = next((arg for arg in get_args(kind) if arg is not type(None)), kind)
+        if value is None or (optional and value == ""):
+            if optional:
+                return None
+            raise ValueError(f"{name} must be set")
+        if base is bool:
+            truth = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+            found = value if isinstance(value, bool) else truth.get(str(value).lower())
+            if found is None:
+                raise ValueError(f"{name} must be true or false")
+            return found
+        try:
+            return base(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be {base.__name__}") from None
