@@ -29,32 +29,26 @@ _TIME = (r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[
 _GID = r"^gid://shopify/[A-Za-z]+/[0-9]{1,18}$"
 
 
-def _string(parent: str, key: str) -> str:
-    """The JSON value of `key` in `parent` as text when it is a string, else NULL."""
-    return f"CASE WHEN jsonb_typeof({parent}->'{key}') = 'string' THEN {parent}->>'{key}' END"
-
-
-def _plain(path: str) -> str:
-    """Whether the value at `path` is absent, null or a string (anything else is read in Python)."""
-    return f"COALESCE(jsonb_typeof({path}), 'null') IN ('null', 'string')"
-
-
-def _spellings(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{spelling}'" for value in values for spelling in (value, value.upper()))
-
-
 _CONSENT_KEYS = {"state": ("state", "marketingState"), "level": ("optInLevel", "marketingOptInLevel"),
                  "at": ("updatedAt", "consentUpdatedAt"), "source": ("collectedFrom", "consentCollectedFrom")}
 
 
+def _consent_record(source: str, alias: str) -> str:
+    """The consent object's eight keys as text (jsonb_to_record: a string's text, another value's JSON, so it
+    never passes the checks below and sends its line to Python), for a line whose `source` is an object."""
+    columns = ", ".join(f'"{key}" text' for keys in _CONSENT_KEYS.values() for key in keys)
+    return (f"LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof({source}) = 'object' THEN {source} END)"
+            f" AS {alias} ({columns}) ON true")
+
+
 def _consent_values(alias: str) -> str:
     """One consent object's four values, the 2026-10 key first (parsing.consent's `_either`)."""
-    return ", ".join(f"COALESCE({_string(alias, new)}, {_string(alias, old)}) AS {alias}_{name}"
+    return ", ".join(f'COALESCE({alias}."{new}", {alias}."{old}") AS {alias}_{name}'
                      for name, (new, old) in _CONSENT_KEYS.items())
 
 
-def _consent_plain(alias: str) -> str:
-    return " AND ".join(_plain(f"{alias}->{key!r}") for keys in _CONSENT_KEYS.values() for key in keys)
+def _spellings(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{spelling}'" for value in values for spelling in (value, value.upper()))
 
 
 def _consent_usual(alias: str) -> str:
@@ -64,8 +58,10 @@ def _consent_usual(alias: str) -> str:
             f" AND ({alias}_at IS NULL OR {alias}_at ~ '{_TIME}')")
 
 
-def _name_usual(column: str) -> str:
-    return (f"({column} IS NULL OR ({column} <> '' AND strpos(%(space)s, left({column}, 1)) = 0"
+def _name_usual(key: str, column: str) -> str:
+    """A name that is absent, null, or a string Python's strip() leaves as it is."""
+    return (f"(COALESCE(jsonb_typeof(j->'{key}'), 'null') = 'null' OR (jsonb_typeof(j->'{key}') = 'string'"
+            f" AND {column} <> '' AND strpos(%(space)s, left({column}, 1)) = 0"
             f" AND strpos(%(space)s, right({column}, 1)) = 0))")
 
 
@@ -76,6 +72,9 @@ def _chosen(name: str) -> str:
 
 
 CUSTOMER_LINES = f"""
+WITH parsed AS MATERIALIZED (
+    SELECT n, body::jsonb AS j FROM string_to_table(%(lines)s, E'\\n') WITH ORDINALITY AS lines (body, n)
+)
 SELECT CASE WHEN usual THEN substring(id_text FROM '[0-9]+$')::bigint END AS customer_id,
        CASE WHEN usual THEN COALESCE(phone_default, phone_node) END AS phone,
        CASE WHEN usual THEN first_text END AS first_name,
@@ -91,28 +90,21 @@ FROM (
     SELECT v.*,
            jsonb_typeof(j) = 'object' AND NOT j ? '__parentId'
            AND CASE WHEN id_text ~ '{_GID}' THEN substring(id_text FROM '[0-9]+$')::bigint > 0 ELSE false END
-           AND {_plain("j->'firstName'")} AND {_plain("j->'lastName'")} AND {_plain("j->'phone'")}
-           AND {_plain("j->'updatedAt'")} AND {_plain("j->'defaultPhoneNumber'->'phoneNumber'")}
-           AND {_consent_plain("dc")} AND {_consent_plain("nc")}
-           AND {_name_usual("first_text")} AND {_name_usual("last_text")}
+           AND {_name_usual("firstName", "first_text")} AND {_name_usual("lastName", "last_text")}
            AND (phone_default IS NULL OR phone_default ~ '{_E164}')
            AND (phone_node IS NULL OR phone_node ~ '{_E164}')
            AND (updated_text IS NULL OR updated_text ~ '{_TIME}')
            AND {_consent_usual("dc")} AND {_consent_usual("nc")} AS usual
     FROM (
-        SELECT n, j, dc, nc,
-               {_string("j", "id")} AS id_text,
-               {_string("j", "firstName")} AS first_text,
-               {_string("j", "lastName")} AS last_text,
-               {_string("j->'defaultPhoneNumber'", "phoneNumber")} AS phone_default,
-               {_string("j", "phone")} AS phone_node,
-               {_string("j", "updatedAt")} AS updated_text,
+        SELECT n, j, node.id AS id_text, node."firstName" AS first_text, node."lastName" AS last_text,
+               node.phone AS phone_node, node."updatedAt" AS updated_text,
+               j->'defaultPhoneNumber'->>'phoneNumber' AS phone_default,
                {_consent_values("dc")}, {_consent_values("nc")}
-        FROM (
-            SELECT n, j, j->'defaultPhoneNumber'->'smsMarketingConsent' AS dc, j->'smsMarketingConsent' AS nc
-            FROM (SELECT n, body::jsonb AS j
-                  FROM string_to_table(%(lines)s, E'\\n') WITH ORDINALITY AS lines (body, n) OFFSET 0) parsed
-        OFFSET 0) objects
+        FROM parsed
+        LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(j) = 'object' THEN j END)
+            AS node (id text, "firstName" text, "lastName" text, phone text, "updatedAt" text) ON true
+        {_consent_record("j->'defaultPhoneNumber'->'smsMarketingConsent'", "dc")}
+        {_consent_record("j->'smsMarketingConsent'", "nc")}
     OFFSET 0) v
 OFFSET 0) checked
 WHERE NOT usual OR COALESCE(phone_default, phone_node) IS NOT NULL

@@ -108,8 +108,8 @@ def customer_lines_apply(*, shop: Shop, lines: list[bytes], rows: bytes | None, 
         unusual = sorted(n for (n,) in cursor.fetchall())
         customers = [customer for n in unusual
                      if (customer := admin.bulk_line_customer(lines[n - 1], number=first_number + n - 1))]
-        # bulk_sql leaves out usual lines without a phone: the lines not copied
-        applied = Applied(seen=len(lines) - len(unusual) + len(customers), skipped_no_phone=len(lines) - copied)
+        # bulk_sql leaves out usual lines without a phone (those not copied); _rows counts the unusual ones
+        applied = Applied(seen=len(lines) - len(unusual), skipped_no_phone=len(lines) - copied)
         _load(cursor, _rows(customers, applied, region=shop.default_region, with_profile=True))
         applied.skipped_no_phone += _suppressed_dropped(cursor, shop=shop)
         _upsert(cursor, shop=shop, now=now, applied=applied)
