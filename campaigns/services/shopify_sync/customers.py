@@ -24,9 +24,9 @@ from django.db import connection
 
 from campaigns.models import ConsentEvent, Contact, Shop, SuppressedPhone
 from campaigns.phones import PhoneError, phone_normalise
+from campaigns.services.contacts.suppression import phone_hash_sql, shop_has_suppressed, suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
 from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
-from campaigns.services.shopify_sync.suppression import phone_hash_sql, shop_has_suppressed, suppressed_phones
 from shopify import admin, bulk_sql
 from shopify.records import Customer
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from campaigns.phones import phone_normalise
+from campaigns.services.contacts.suppression import phone_hash, phone_hash_sql
 from campaigns.services.shopify_sync.customers import customer_phone
-from campaigns.services.shopify_sync.suppression import phone_hash, phone_hash_sql
 
 
 def _valid_numbers() -> list[str]:

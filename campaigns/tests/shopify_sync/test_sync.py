@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from campaigns.models import ConsentEvent, Contact, ShopifyInstall, SuppressedPhone
+from campaigns.services.contacts.suppression import phone_hash
 from campaigns.services.errors import DomainError
 from campaigns.services.shopify_sync import customers
 from campaigns.services.shopify_sync import sync as sync_module
-from campaigns.services.shopify_sync.suppression import phone_hash
 from campaigns.services.shopify_sync.sync import shopify_sync_run
 from campaigns.services.shopify_sync.sync_start import shopify_sync_start
 from campaigns.tests.support.factories import ShopFactory
