@@ -7,6 +7,10 @@ customers were read that way and pages remain, the sync switches to a bulk opera
 from the start (re-applying the first pages changes nothing). Checkpoints: the paging cursor (`sync_cursor`) or
 the bulk file's URL and how many of its lines were applied (`sync_bulk_url`, `sync_offset`).
 
+The bulk file is read in blocks of BULK_CHUNK lines by a thread of its own, which has PostgreSQL parse each block
+(`shopify.bulk_sql`) on a second connection, held for the length of the sync, while this thread applies the last
+one: parsing a million JSON objects in Python was most of a first sync's time.
+
 May call: customers.py, install.py (the Admin client), the `shopify` edge.
 """
 
@@ -32,7 +36,7 @@ from shopify.errors import UserErrors
 
 logger = logging.getLogger(__name__)
 State = ShopifyInstall.SyncState
-BULK_CHUNK = 20_000
+BULK_CHUNK = 50_000
 
 
 def shopify_sync_run(*, install_id: int) -> str:
