@@ -135,6 +135,36 @@ def bulk_customers(url: str, *, timeout_s: float = 60.0, on_skip: Callable[[int]
             raise TransientError(f"the bulk file was cut off ({type(exc).__name__})") from None
 
 
+def bulk_line_blocks(url: str, *, skip: int = 0, lines: int = 50_000, timeout_s: float = 60.0
+                     ) -> Iterator[list[bytes]]:
+    """The export's non-empty lines, raw, in blocks of `lines` (the last one shorter), after the first `skip`
+    of them: for a reader that parses many lines at once (bulk_sql.py). Read `bulk_line_customer` for one."""
+    try:
+        response = session().get(url, stream=True, timeout=(10.0, timeout_s))
+    except requests.RequestException as exc:
+        raise TransientError(f"the bulk file could not be fetched ({type(exc).__name__})") from None
+    with response:
+        if response.status_code != 200:
+            raise TransientError(f"the bulk file answered {response.status_code}", status=response.status_code)
+        try:
+            yield from _blocks(response.iter_content(chunk_size=1 << 20), skip, lines)
+        except requests.RequestException as exc:
+            raise TransientError(f"the bulk file was cut off ({type(exc).__name__})") from None
+
+
+def bulk_line_customer(line: bytes, *, number: int) -> Customer | None:
+    """One line of the export as a Customer; None for a line that is not one (a child line with `__parentId`,
+    anything unreadable), logged by its `number` without its content."""
+    try:
+        node = json.loads(line)
+        if isinstance(node, dict) and "__parentId" in node:
+            raise WebhookParseError("a child line")
+        return graphql_customer(node)
+    except (ValueError, WebhookParseError):
+        logger.warning("Skipped line %s of a bulk file: not a customer", number)
+        return None
+
+
 def consent_update(client: AdminClient, *, customer_id: int, state: str, opt_in_level: str = "SINGLE_OPT_IN",
                    consent_updated_at: datetime | None = None) -> Customer:
     """Write a customer's SMS consent to Shopify (`UNSUBSCRIBED` for our STOPs, `SUBSCRIBED` for STARTs)."""
@@ -198,17 +228,41 @@ def _lines(lines: Iterator[bytes], on_skip: Callable[[int], None] | None) -> Ite
     for number, line in enumerate(lines, start=1):
         if not line:
             continue
-        try:
-            node = json.loads(line)
-            if isinstance(node, dict) and "__parentId" in node:
-                raise WebhookParseError("a child line")
-            customer = graphql_customer(node)
-        except (ValueError, WebhookParseError):
-            logger.warning("Skipped line %s of a bulk file: not a customer", number)
+        customer = bulk_line_customer(line, number=number)
+        if customer is None:
             if on_skip is not None:
                 on_skip(number)
             continue
         yield customer
+
+
+def _blocks(chunks: Iterator[bytes], skip: int, size: int) -> Iterator[list[bytes]]:
+    """Lines as `iter_lines` splits them (a line ends at \\n, \\r\\n or \\r), empty ones left out."""
+    pending, block = b"", []
+    for chunk in chunks:
+        data = pending + chunk
+        end = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if end < 0:
+            pending = data
+            continue
+        pending = data[end + 1:]
+        block.extend(_split(data[:end + 1]))
+        if skip:
+            dropped = min(skip, len(block))
+            del block[:dropped]
+            skip -= dropped
+        while len(block) >= size:
+            yield block[:size]
+            del block[:size]
+    block.extend(_split(pending))
+    del block[:skip]
+    if block:
+        yield block
+
+
+def _split(data: bytes) -> list[bytes]:
+    lines = data.splitlines() if b"\r" in data else data.split(b"\n")
+    return [line for line in lines if line]
 
 
 def _bulk(node: dict) -> BulkOperation | None:

@@ -30,6 +30,7 @@ from campaigns.services.contacts.consent import (
     consent_event,
     consent_state,
 )
+from campaigns.services.contacts.suppression import suppressed_phones
 from campaigns.services.errors import validation_error_text
 
 MAX_BULK_ROWS = 10_000
@@ -38,6 +39,8 @@ CONSENT_SOURCE_ADMIN = "admin"
 CONSENT_SOURCE_CSV = "csv"
 _WRITE_BATCH = 1000
 _ECHO_LENGTH = 32
+ERASED_TEXT = ("This number was erased at its owner's request (Shopify customers/redact) and stays suppressed: "
+               "it cannot be added again.")
 _CONTACTS_LOCK_SPACE = 0x636F6E74  # "cont": the advisory-lock namespace of contact upserts
 _OPTIONAL_FIELDS = {
     "first_name": functools.partial(text_clean, max_length=100),
@@ -134,6 +137,7 @@ def contact_upsert(
     ConsentEvent of `source` (who: `detail`). Returns the contact, whether it was created, and whether a
     reply STOP kept it opted out against the consent asked for."""
     row = contact_input_clean(data, region=shop.default_region, consent_time=source in CONSUMER_ACT_SOURCES)
+    _refuse_erased(shop=shop, phone=row.phone)
     with transaction.atomic():
         written = _contacts_write(shop=shop, rows={row.phone: row}, source=source, detail=detail)
     contact = Contact.objects.get(shop=shop, phone=row.phone)
@@ -151,7 +155,7 @@ def contacts_bulk_upsert(
         raise ValidationError({"contacts": ["Must be a list of contact objects."]})
     if len(rows) > MAX_BULK_ROWS:
         raise ValidationError({"contacts": [f"At most {MAX_BULK_ROWS} contacts per request, got {len(rows)}."]})
-    cleaned, rejected, valid = {}, [], 0
+    cleaned, rejected, indexes = {}, [], defaultdict(list)
     consent_time = source in CONSUMER_ACT_SOURCES
     for index, data in enumerate(rows):
         try:
@@ -160,12 +164,19 @@ def contacts_bulk_upsert(
             rejected.append({"index": index, "phone": _echo_phone(data), "error": validation_error_text(exc)})
             continue
         cleaned[row.phone] = row
-        valid += 1
+        indexes[row.phone].append(index)
+    erased = suppressed_phones(shop=shop, phones=list(cleaned))  # one query for the whole call
+    if erased:
+        error = validation_error_text(ValidationError({"phone": [ERASED_TEXT]}))
+        rejected = sorted(rejected + [{"index": index, "phone": _echo_phone(rows[index]), "error": error}
+                                      for phone in erased for index in indexes[phone]], key=lambda r: r["index"])
+        cleaned = {phone: row for phone, row in cleaned.items() if phone not in erased}
     with transaction.atomic():
         written = _contacts_write(shop=shop, rows=cleaned, source=source, detail=detail)
     return BulkUpsertResult(
         created=written.created, updated=len(cleaned) - written.created, rejected=rejected,
-        kept_opted_out=written.kept_opted_out, duplicates=valid - len(cleaned),
+        kept_opted_out=written.kept_opted_out,
+        duplicates=sum(len(indexes[phone]) - 1 for phone in cleaned),
         phones=frozenset(cleaned),
         phones_without_consent=frozenset(phone for phone, row in cleaned.items() if row.sms_consent is False),
     )
@@ -180,6 +191,8 @@ def contact_update(
     row = contact_input_clean(
         data, region=contact.shop.default_region, partial=True, consent_time=source in CONSUMER_ACT_SOURCES
     )
+    if row.phone is not None and row.phone != contact.phone:
+        _refuse_erased(shop=contact.shop, phone=row.phone)
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         changes, decision = dict(row.fields), None
@@ -195,6 +208,13 @@ def contact_update(
         if decision and decision.action:
             consent_event(contact, decision.action, source=source, detail=detail).save()
     return ContactWrite(contact, False, bool(decision and decision.kept_opted_out))
+
+
+def _refuse_erased(*, shop: Shop, phone: str) -> None:
+    """A number erased from this shop at its customer's request (Shopify `customers/redact`) is never a contact
+    again, whatever the write says: ValidationError naming it."""
+    if suppressed_phones(shop=shop, phones=[phone]):
+        raise ValidationError({"phone": [ERASED_TEXT]})
 
 
 def _save_keeping_phone_unique(contact: Contact, *, fields: list[str]) -> None:

@@ -22,11 +22,12 @@ from datetime import datetime
 
 from django.db import connection
 
-from campaigns.models import ConsentEvent, Contact, Shop
+from campaigns.models import ConsentEvent, Contact, Shop, SuppressedPhone
 from campaigns.phones import PhoneError, phone_normalise
+from campaigns.services.contacts.suppression import phone_hash_sql, shop_has_suppressed, suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
 from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
-from campaigns.services.shopify_sync.suppression import suppressed_phones
+from shopify import admin, bulk_sql
 from shopify.records import Customer
 
 SHOPIFY_SOURCE = "shopify"
@@ -67,17 +68,8 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
     detail: state, opt-in level, collected-from and Shopify's consent time) per change of whether a contact may be
     messaged. `with_profile` False: the records carry consent only (customers_marketing_consent/update), names
     are left alone. Must run inside a transaction; it holds the shop's contact-write lock until commit."""
-    applied, rows = Applied(), []
-    for customer in customers:
-        applied.seen += 1
-        phone = customer_phone(customer.phone, region=shop.default_region)
-        if phone is None:
-            applied.skipped_no_phone += 1
-            continue
-        consent = customer.consent
-        rows.append((customer.customer_id, phone, customer.first_name, customer.last_name, with_profile,
-                     customer.updated_at, consent and consent.state, consent and consent.opt_in_level,
-                     consent and consent.updated_at, consent and consent.collected_from))
+    applied = Applied()
+    rows = _rows(customers, applied, region=shop.default_region, with_profile=with_profile)
     erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
     if erased:  # a customer erased on request (privacy.py) stays out
         applied.skipped_no_phone += sum(row[1] in erased for row in rows)
@@ -90,11 +82,70 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
             shop=shop, rows=rows, now=now, source=SHOPIFY_SOURCE)
         return applied
     with connection.cursor() as cursor:
+        _staging(cursor)
         _load(cursor, rows)
-        cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
-        applied.created, applied.updated, applied.events = cursor.fetchone()
-        cursor.execute(_UNLINK_MOVED, {"shop": shop.pk})
+        _upsert(cursor, shop=shop, now=now, applied=applied)
     return applied
+
+
+def customer_lines_apply(*, shop: Shop, lines: list[bytes], rows: bytes | None, first_number: int, now: datetime
+                         ) -> Applied:
+    """`customers_apply` for a block of the bulk export's lines (numbered from `first_number`), which PostgreSQL
+    has read already: `rows` is `bulk_sql.customer_rows`'s answer for them (None: it refused the block, which is
+    then read in Python). Rows in hand as COPY data go straight into the staging table; only the lines flagged
+    unusual are parsed here. Lines that are not customers are skipped (and not seen)."""
+    if rows is None or _portable():
+        customers = [customer for number, line in enumerate(lines, start=first_number)
+                     if (customer := admin.bulk_line_customer(line, number=number)) is not None]
+        return customers_apply(shop=shop, customers=customers, now=now)
+    _serialise_contact_writes(shop=shop)
+    with connection.cursor() as cursor:
+        _staging(cursor)
+        with cursor.copy(f"COPY {_IN} ({', '.join(bulk_sql.COLUMNS)}) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(rows)
+        copied = cursor.rowcount
+        cursor.execute(f"DELETE FROM {_IN} WHERE NOT usual RETURNING n")
+        unusual = sorted(n for (n,) in cursor.fetchall())
+        customers = [customer for n in unusual
+                     if (customer := admin.bulk_line_customer(lines[n - 1], number=first_number + n - 1))]
+        # bulk_sql leaves out usual lines without a phone (those not copied); _rows counts the unusual ones
+        applied = Applied(seen=len(lines) - len(unusual), skipped_no_phone=len(lines) - copied)
+        _load(cursor, _rows(customers, applied, region=shop.default_region, with_profile=True))
+        applied.skipped_no_phone += _suppressed_dropped(cursor, shop=shop)
+        _upsert(cursor, shop=shop, now=now, applied=applied)
+    return applied
+
+
+def _rows(customers: Iterable[Customer], applied: Applied, *, region: str, with_profile: bool) -> list[tuple]:
+    """The staging rows of `customers` (in `_COLUMNS` order), counting them seen or skipped without a phone."""
+    rows = []
+    for customer in customers:
+        applied.seen += 1
+        phone = customer_phone(customer.phone, region=region)
+        if phone is None:
+            applied.skipped_no_phone += 1
+            continue
+        consent = customer.consent
+        rows.append((customer.customer_id, phone, customer.first_name, customer.last_name, with_profile,
+                     customer.updated_at, consent and consent.state, consent and consent.opt_in_level,
+                     consent and consent.updated_at, consent and consent.collected_from))
+    return rows
+
+
+def _suppressed_dropped(cursor, *, shop: Shop) -> int:
+    """Staged rows of phones erased from this shop before (suppression.py) removed; how many."""
+    if not shop_has_suppressed(shop=shop):
+        return 0
+    hashed, params = phone_hash_sql("phone")
+    cursor.execute(f"DELETE FROM {_IN} WHERE {hashed} IN (SELECT phone_hash FROM {_SUPPRESSED} WHERE shop_id = "
+                   "%(shop)s)", {**params, "shop": shop.pk})
+    return cursor.rowcount
+
+
+def _upsert(cursor, *, shop: Shop, now: datetime, applied: Applied) -> None:
+    cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
+    applied.created, applied.updated, applied.events = cursor.fetchone()
+    cursor.execute(_UNLINK_MOVED, {"shop": shop.pk})
 
 
 def _portable() -> bool:
@@ -111,13 +162,19 @@ def customer_deleted(*, shop: Shop, customer_id: int, now: datetime) -> int:
         return cursor.rowcount
 
 
-def _load(cursor, rows: list[tuple]) -> None:
+def _staging(cursor) -> None:
+    """The session's staging table, empty. `n` and `usual` are bulk_sql's (the line a row came from)."""
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_IN} (customer_id bigint, phone text, first_name text, last_name text,"
         " has_profile boolean, updated_at timestamptz, state text, opt_in_level text, consent_at timestamptz,"
-        " collected_from text) ON COMMIT DELETE ROWS"
+        " collected_from text, n bigint, usual boolean) ON COMMIT DELETE ROWS"
     )
     cursor.execute(f"TRUNCATE {_IN}")
+
+
+def _load(cursor, rows: list[tuple]) -> None:
+    if not rows:
+        return
     with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -125,6 +182,7 @@ def _load(cursor, rows: list[tuple]) -> None:
 
 _CONTACT = Contact._meta.db_table
 _EVENT = ConsentEvent._meta.db_table
+_SUPPRESSED = SuppressedPhone._meta.db_table
 _COMPARED = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
              "reply_opted_out_at", "reply_opted_out_sender", "shopify_customer_id", "shopify_updated_at",
              "shopify_consent_state", "shopify_consent_at")
@@ -140,7 +198,9 @@ WITH src AS (
            c.shopify_customer_id AS c_customer, c.shopify_updated_at AS c_updated,
            COALESCE(c.shopify_consent_state, '') AS c_state, c.shopify_consent_at AS c_state_at,
            COALESCE(c.sms_consent AND c.opted_out_at IS NULL, false) AS was_messageable
-    FROM src s LEFT JOIN {_CONTACT} c ON c.shop_id = %(shop)s AND c.phone = s.phone
+    FROM src s LEFT JOIN LATERAL (  -- one index probe a row, whatever the planner believes of the shop's size
+        SELECT * FROM {_CONTACT} found WHERE found.shop_id = %(shop)s AND found.phone = s.phone LIMIT 1
+    ) c ON true
 ), fresh AS (
     SELECT cur.*,
            has_profile AND (c_updated IS NULL OR updated_at > c_updated) AS profile_fresh,
@@ -194,11 +254,16 @@ WITH src AS (
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events)
 FROM written
 """
-# A customer whose phone changed in Shopify: the contact of the old phone is no longer that customer.
+# A customer whose phone changed in Shopify: the contact of the old phone is no longer that customer. Found by
+# an index probe per staged row (never a scan of the shop's contacts, however many it has).
 _UNLINK_MOVED = f"""
-UPDATE {_CONTACT} c SET shopify_customer_id = NULL
-FROM {_IN} s
-WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone
+UPDATE {_CONTACT} SET shopify_customer_id = NULL
+WHERE id = ANY(ARRAY(
+    SELECT moved.id FROM {_IN} s CROSS JOIN LATERAL (
+        SELECT c.id FROM {_CONTACT} c
+        WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone OFFSET 0
+    ) moved
+))
 """
 _DELETED = f"""
 WITH gone AS (

@@ -22,8 +22,8 @@ from campaigns.models import (
     ShopifyWebhook,
     SuppressedPhone,
 )
+from campaigns.services.contacts.suppression import phone_hash, phone_token
 from campaigns.services.shopify_sync.customers import customer_phone
-from campaigns.services.shopify_sync.suppression import phone_hash, phone_token
 from messaging.models import MessageLog
 
 logger = logging.getLogger(__name__)

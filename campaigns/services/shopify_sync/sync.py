@@ -7,15 +7,20 @@ customers were read that way and pages remain, the sync switches to a bulk opera
 from the start (re-applying the first pages changes nothing). Checkpoints: the paging cursor (`sync_cursor`) or
 the bulk file's URL and how many of its lines were applied (`sync_bulk_url`, `sync_offset`).
 
+The bulk file is read in blocks of BULK_CHUNK lines by a thread of its own, which has PostgreSQL parse each block
+(`shopify.bulk_sql`) on a second connection, held for the length of the sync, while this thread applies the last
+one: parsing a million JSON objects in Python was most of a first sync's time.
+
 May call: customers.py, install.py (the Admin client), the `shopify` edge.
 """
 
-import itertools
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -23,16 +28,15 @@ from django.utils import timezone
 
 from campaigns.models import ShopifyInstall
 from campaigns.services.errors import DomainError
-from campaigns.services.shopify_sync.customers import Applied, customers_apply
+from campaigns.services.shopify_sync.customers import Applied, customer_lines_apply, customers_apply
 from campaigns.services.shopify_sync.install import shopify_client
-from shopify import admin
+from shopify import admin, bulk_sql
 from shopify.client import AdminClient
 from shopify.errors import UserErrors
-from shopify.records import Customer
 
 logger = logging.getLogger(__name__)
 State = ShopifyInstall.SyncState
-BULK_CHUNK = 20_000
+BULK_CHUNK = 50_000
 
 
 def shopify_sync_run(*, install_id: int) -> str:
@@ -63,7 +67,9 @@ def _paged(install: ShopifyInstall, client: AdminClient) -> str:
     """Apply pages from the checkpoint; `done` at the last page, `bulk` when the shop proved big."""
     threshold = settings.SHOPIFY_SYNC_BULK_THRESHOLD
     for page in admin.customer_pages(client, after=install.sync_cursor or None):
-        seen = _chunk_apply(install, page.customers, cursor=page.end_cursor or "", offset=0, mode="paged")
+        seen = _chunk_apply(install, lambda now, page=page: customers_apply(
+            shop=install.shop, customers=page.customers, now=now) if page.customers else Applied(),
+            cursor=page.end_cursor or "", offset=0, mode="paged")
         if page.has_next_page and seen > threshold:
             ShopifyInstall.objects.filter(pk=install.pk).update(sync_mode="bulk", sync_offset=0, sync_cursor="",
                                                                    customers_seen=0, skipped_no_phone=0)
@@ -74,10 +80,34 @@ def _paged(install: ShopifyInstall, client: AdminClient) -> str:
 def _bulk(install: ShopifyInstall, client: AdminClient) -> None:
     url = install.sync_bulk_url or _bulk_url(install, client)
     lines_done = install.sync_offset
-    chunks = _chunks(itertools.islice(_numbered(url), lines_done, None), BULK_CHUNK)
-    for chunk in _read_ahead(chunks):
-        lines_done += len(chunk)
-        _chunk_apply(install, [c for c in chunk if c is not None], cursor="", offset=lines_done, mode="bulk")
+    blocks = admin.bulk_line_blocks(url, skip=lines_done, lines=BULK_CHUNK)
+    for lines, rows in _read_ahead(_read(blocks)):
+        first = lines_done + 1
+        lines_done += len(lines)
+        _chunk_apply(install, lambda now, lines=lines, rows=rows, first=first: customer_lines_apply(
+            shop=install.shop, lines=lines, rows=rows, first_number=first, now=now),
+            cursor="", offset=lines_done, mode="bulk")
+
+
+def _read(blocks: Iterator[list[bytes]]) -> Iterator[tuple[list[bytes], bytes | None]]:
+    """Each block with PostgreSQL's reading of it (bulk_sql.py), made on a connection of the reading thread's
+    own, so the next block is read while the last one is applied; the reading None on other databases."""
+    reader = _reader_connection()
+    try:
+        for lines in blocks:
+            yield lines, bulk_sql.customer_rows(reader, lines) if reader is not None else None
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _reader_connection() -> psycopg.Connection | None:
+    """A spare connection to the database (it reads no table), autocommit; None off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return None
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    return psycopg.connect(**params, autocommit=True)
 
 
 def _bulk_url(install: ShopifyInstall, client: AdminClient) -> str:
@@ -92,17 +122,6 @@ def _bulk_url(install: ShopifyInstall, client: AdminClient) -> str:
         raise DomainError("bulk_failed", f"The customer export ended {operation.status} ({operation.error_code}).")
     ShopifyInstall.objects.filter(pk=install.pk).update(sync_bulk_url=operation.url, sync_offset=0)
     return operation.url
-
-
-def _numbered(url: str) -> Iterator[Customer | None]:
-    """The export's lines in order: a Customer, or None for a line that is not one (so offsets count lines)."""
-    skipped: list[int] = []
-    for customer in admin.bulk_customers(url, on_skip=skipped.append):
-        while skipped:
-            skipped.pop()
-            yield None
-        yield customer
-    yield from (None for _ in skipped)
 
 
 def _read_ahead(items: Iterator[list], depth: int = 2) -> Iterator[list]:
@@ -129,6 +148,8 @@ def _read_ahead(items: Iterator[list], depth: int = 2) -> Iterator[list]:
             give(done)
         except BaseException as exc:  # handed to the consumer, which raises it
             give(exc)
+        finally:  # in this thread: a generator's cleanup (its connection) runs where it ran
+            getattr(items, "close", lambda: None)()
 
     producer = threading.Thread(target=produce, name="shopify-sync-read", daemon=True)
     producer.start()
@@ -142,21 +163,16 @@ def _read_ahead(items: Iterator[list], depth: int = 2) -> Iterator[list]:
         producer.join(timeout=5)
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _chunk_apply(install: ShopifyInstall, customers: list[Customer], *, cursor: str, offset: int, mode: str) -> int:
-    """Apply one chunk and move the counters and checkpoint with it, in one transaction; customers seen so far."""
+def _chunk_apply(install: ShopifyInstall, apply: Callable[[datetime], Applied], *, cursor: str, offset: int,
+                 mode: str) -> int:
+    """Apply one chunk (`apply(now)`) and move the counters and checkpoint with it, in one transaction; customers
+    seen so far."""
     with transaction.atomic():
         _commit_without_waiting_for_disk()
         locked = ShopifyInstall.objects.select_for_update().get(pk=install.pk)
         if locked.sync_state != State.RUNNING:
             raise DomainError("sync_stopped", "The sync was stopped.")
-        applied = customers_apply(shop=install.shop, customers=customers, now=timezone.now()) if customers \
-            else Applied()
+        applied = apply(timezone.now())
         ShopifyInstall.objects.filter(pk=install.pk).update(
             sync_mode=mode, sync_cursor=cursor[:500], sync_offset=offset,
             customers_seen=F("customers_seen") + applied.seen,

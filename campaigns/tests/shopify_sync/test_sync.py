@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaigns.models import ConsentEvent, Contact, ShopifyInstall
+from campaigns.models import ConsentEvent, Contact, ShopifyInstall, SuppressedPhone
+from campaigns.services.contacts.suppression import phone_hash
 from campaigns.services.errors import DomainError
 from campaigns.services.shopify_sync import customers
 from campaigns.services.shopify_sync import sync as sync_module
@@ -13,6 +14,7 @@ from campaigns.services.shopify_sync.sync import shopify_sync_run
 from campaigns.services.shopify_sync.sync_start import shopify_sync_start
 from campaigns.tests.support.factories import ShopFactory
 from shopify.simulator import ShopifySimulator
+from shopify.simulator.customers import SimCustomer
 from shopify.tokens import encrypt_token
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +172,32 @@ def test_a_sync_of_a_shop_uninstalled_meanwhile_ends_failed(sim, django_capture_
     install.refresh_from_db()
     assert install.sync_state == "failed" and "uninstalled" in install.sync_error
     assert shopify_sync_run(install_id=install.pk) == "not_running"
+
+
+def test_a_bulk_resync_of_an_unchanged_shop_changes_nothing(sim, settings, django_capture_on_commit_callbacks):
+    settings.SHOPIFY_SYNC_BULK_THRESHOLD = 200
+    install = _synced(_installed(sim, 1500), django_capture_on_commit_callbacks)
+    events, stamps = ConsentEvent.objects.count(), set(Contact.objects.values_list("updated_at", flat=True))
+    install = _synced(install, django_capture_on_commit_callbacks)
+    assert (install.contacts_created, install.contacts_updated, install.customers_seen) == (0, 0, 1500)
+    assert ConsentEvent.objects.count() == events
+    assert set(Contact.objects.values_list("updated_at", flat=True)) == stamps
+
+
+def test_a_bulk_sync_reads_odd_lines_in_python_and_keeps_erased_phones_out(sim, settings, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    settings.SHOPIFY_SYNC_BULK_THRESHOLD = 100
+    monkeypatch.setattr(sync_module, "BULK_CHUNK", 400)
+    install = _installed(sim, 1000)
+    table = sim.shop(SHOP).customers
+    at = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    for offset, phone in ((1, "(212) 555-0188"), (2, "+12125550177")):
+        table.put(SimCustomer(customer_id=table.next_id(), first_name=" Padded ", last_name=None, phone=phone,
+                              updated_at=at, state="SUBSCRIBED", opt_in_level="SINGLE_OPT_IN",
+                              consent_updated_at=at - offset, collected_from="OTHER"))
+    SuppressedPhone.objects.create(shop=install.shop, phone_hash=phone_hash("+12125550177"))
+    install = _synced(install, django_capture_on_commit_callbacks)
+    assert (install.customers_seen, install.contacts_created, install.skipped_no_phone) == (1002, 901, 101)
+    national = Contact.objects.get(shop=install.shop, phone="+12125550188")
+    assert (national.first_name, national.sms_consent) == ("Padded", True)
+    assert not Contact.objects.filter(phone="+12125550177").exists()

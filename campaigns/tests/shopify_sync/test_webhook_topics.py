@@ -16,8 +16,8 @@ from campaigns.models import (
     ShopifyWebhook,
     SuppressedPhone,
 )
+from campaigns.services.contacts.suppression import phone_hash
 from campaigns.services.shopify_sync import customers
-from campaigns.services.shopify_sync.suppression import phone_hash
 from campaigns.services.shopify_sync.webhooks import shopify_webhook_process
 from campaigns.tests.support.factories import CampaignFactory, ShopFactory
 from campaigns.tests.support.pii_scan import tables_containing
