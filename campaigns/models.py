@@ -186,7 +186,12 @@ class CampaignRecipient(models.Model):
         FAILED = "failed"
         CANCELLED = "cancelled"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False)
+    # No database constraint: its check runs once per inserted row at commit (4.5 s of a million-recipient
+    # enqueue, measured), and recipients are only ever inserted set-based by enqueue while it holds the campaign's
+    # row lock, so the campaign exists. Deleting a campaign still deletes its recipients (Django's cascade).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False, db_constraint=False
+    )
     contact = models.ForeignKey(
         Contact, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
     )
