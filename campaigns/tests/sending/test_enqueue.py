@@ -9,6 +9,7 @@ from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.support.send_helpers import (
     add_contacts,
     api_for,
+    enqueued_campaign,
     funded_shop,
     ledger_matches,
     run_concurrently,
@@ -183,3 +184,12 @@ def test_concurrent_enqueues_of_one_shop_cannot_overspend(dispatched):
     assert sorted(outcomes, key=str) == [100, "insufficient_credits"]
     assert ledger_matches(shop) and (shop.credits, shop.credits_held) == (50, 100)
     assert Campaign.objects.filter(status="sending").count() == 1
+
+
+@pytest.mark.django_db
+def test_deleting_a_shop_deletes_its_campaigns_recipients_without_a_database_constraint(dispatched):
+    shop = funded_shop()
+    campaign = enqueued_campaign(shop, 3)
+    assert CampaignRecipient.objects.filter(campaign=campaign).count() == 3
+    shop.delete()  # the recipients' link to their campaign has no constraint: Django's cascade removes them
+    assert not CampaignRecipient.objects.filter(campaign_id=campaign.id).exists()
