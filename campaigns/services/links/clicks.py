@@ -1,6 +1,10 @@
-"""Clicks, recorded off the redirect's path: the redirect appends one entry to a Redis stream (one round trip);
-a periodic task drains the stream and writes its clicks set-based (`clicks_apply`). Without Redis (the embedded
-demo), or when Redis cannot be reached, the click is written at once, one click through the same rules.
+"""Clicks, recorded off the redirect's path: each click becomes one entry of a Redis stream; a periodic task
+drains the stream and writes its clicks set-based (`clicks_apply`). Without Redis (the embedded demo), or when
+Redis cannot be reached, the click is written at once, one click through the same rules.
+
+The redirect waits for neither: it hands the click to this process's outbox (`outbox.Outbox`), whose thread
+appends the clicks of the last OUTBOX_WAIT_S (at most OUTBOX_BATCH) to the stream in one pipelined round trip,
+each click carrying its own time. When that fails the outbox writes its clicks at once.
 
 Bot clicks (link previewers, security scanners) are counted apart and never set a recipient's `clicked_at`:
 a known user agent or a HEAD request (flagged by the redirect), or a click within LINK_BOT_CLICK_SECONDS of
@@ -11,6 +15,8 @@ Lock order (campaigns.services.locks): recipients → counters (the link stats r
 
 import logging
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +28,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from campaigns.models import CampaignLinkStats, CampaignRecipient, LinkClick
+from campaigns.services.links.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,7 @@ _BOT_AGENTS = re.compile(
     re.IGNORECASE,
 )
 FLUSH_BATCH = 10_000
+OUTBOX_BATCH, OUTBOX_WAIT_S = 500, 0.05  # clicks per XADD pipeline, and the longest a click waits for one
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +74,45 @@ def _redis() -> redis.Redis | None:
     return _clients[url]
 
 
+def _stream_add(values: list[str]) -> None:
+    """Append clicks to the stream, one round trip for all; with Redis unreachable, write them at once (from
+    the outbox's thread: a database connection of its own, closed after)."""
+    try:
+        client = _redis()
+        if client is None:
+            raise redis.ConnectionError("REDIS_URL is no longer set")
+        pipe = client.pipeline(transaction=False)
+        for value in values:
+            pipe.xadd(stream_key(), {"c": value})
+        pipe.execute()
+    except (RedisError, OSError) as exc:
+        logger.warning("click buffer unavailable (%s): %d clicks written directly", type(exc).__name__, len(values))
+        clicks_apply(clicks=[click for click in (_parsed(b"0-0", {b"c": v.encode()}) for v in values) if click])
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+
+
+_outbox = Outbox(_stream_add, batch=OUTBOX_BATCH, wait_s=OUTBOX_WAIT_S)
+
+
+def clicks_outbox_drain() -> None:
+    """Put this process's clicks not yet in the stream there now (before reading the stream in this process)."""
+    _outbox.drain()
+
+
 def click_record(*, recipient_id: int, position: int, flagged: bool) -> None:
-    """Record one click of a recipient's link without waiting on the database: one XADD to the click stream,
-    whose entry id gives the time and the key. Without Redis (or with Redis down) the click is written now."""
-    client = _redis()
-    if client is not None:
-        try:
-            client.xadd(stream_key(), {"c": f"{recipient_id}:{position}:{int(flagged)}"})
-            return
-        except RedisError as exc:
-            logger.warning("click buffer unavailable (%s): click written directly", type(exc).__name__)
-    clicks_apply(clicks=[Click(-(uuid.uuid4().int >> 66), recipient_id, position, timezone.now(), flagged)])
+    """Record one click of a recipient's link without waiting on the database or on Redis: handed to this
+    process's outbox, which appends it to the click stream within OUTBOX_WAIT_S. Without Redis the click is
+    written now."""
+    if _redis() is None:
+        clicks_apply(clicks=[Click(_direct_key(), recipient_id, position, timezone.now(), flagged)])
+        return
+    _outbox.put(f"{recipient_id}:{position}:{int(flagged)}:{int(time.time() * 1000)}")
+
+
+def _direct_key() -> int:
+    """The key of a click written without the stream: random and negative (stream keys are positive)."""
+    return -(uuid.uuid4().int >> 66)
 
 
 def entry_key(entry_id: bytes) -> int:
@@ -86,10 +122,13 @@ def entry_key(entry_id: bytes) -> int:
 
 
 def _parsed(entry_id: bytes, fields: dict) -> Click | None:
+    """The click of a stream entry `recipient:position:flagged[:ms]` (its time the entry's when no ms); an entry
+    id 0-0 (a click that never reached the stream) gets a direct key."""
     try:
-        recipient_id, position, flagged = fields[b"c"].split(b":")
-        at = datetime.fromtimestamp(int(entry_id.split(b"-")[0]) / 1000, tz=UTC)
-        return Click(entry_key(entry_id), int(recipient_id), int(position), at, flagged == b"1")
+        recipient_id, position, flagged, *ms = fields[b"c"].split(b":")
+        at = datetime.fromtimestamp(int(ms[0] if ms else entry_id.split(b"-")[0]) / 1000, tz=UTC)
+        key = entry_key(entry_id) if entry_id != b"0-0" else _direct_key()
+        return Click(key, int(recipient_id), int(position), at, flagged == b"1")
     except (KeyError, ValueError):
         logger.warning("click stream entry %s is malformed: skipped", entry_id)
         return None
@@ -102,6 +141,7 @@ def clicks_flush(*, limit: int = 1_000_000) -> int:
     client = _redis()
     if client is None:
         return 0
+    clicks_outbox_drain()
     done = 0
     while done < limit:
         entries = client.xrange(stream_key(), count=FLUSH_BATCH)

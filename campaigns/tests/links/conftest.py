@@ -14,3 +14,13 @@ def empty_click_stream():
     yield
     client.delete(stream_key())
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def no_cached_targets():
+    """Each test starts with the redirect's per-process cache empty (targets of earlier tests' campaigns)."""
+    from campaigns.services.links.targets import targets_cache_clear
+
+    targets_cache_clear()
+    yield
+    targets_cache_clear()
