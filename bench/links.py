@@ -6,8 +6,8 @@ the short-link budgets of DESIGN.md.
    bare Django view answering the same 302 from the same gunicorn (budget ≥ 0.7×); then the clicks in the
    stream are counted against the redirects answered. Every request is a different recipient's code; both sides
    run in alternating rounds.
-2. Clicks written: N entries in the click stream drained by `clicks_flush` into Click rows, first clicks and
-   counters (budget ≥ 20,000/s).
+2. Clicks written: N clicks in the click stream (entries of OUTBOX_BATCH, as the outboxes write them under load)
+   drained by `clicks_flush` into Click rows, first clicks and counters (budget ≥ 20,000/s).
 
 3. Sending N messages with a link in every message beside the same send without, through the
    simulator and a Celery worker (2 processes), in alternating rounds (plain, linked, plain, linked) so the
@@ -102,7 +102,7 @@ def _redirect(env: BenchEnv, codes: list[str], seconds: float, profile_dir: Path
         redirected = warm + totals["redirect"][0]
     finally:
         stack.close()  # gunicorn's workers exit, sending what their click outboxes still hold
-    recorded = _redis().xlen(stream_key())
+    recorded = sum(len(fields[b"c"].split(b",")) for _, fields in _redis().xrange(stream_key()))
     print(f"clicks in the stream: {recorded:,} of {redirected:,} redirects answered")
     rates = {side: ok / spent for side, (ok, _, spent) in totals.items()}
     for side, (ok, bad, spent) in totals.items():
@@ -113,19 +113,20 @@ def _redirect(env: BenchEnv, codes: list[str], seconds: float, profile_dir: Path
 
 
 def _clicks_written(codes: list[str], count: int) -> float:
-    """Fill the click stream with `count` clicks of these recipients and time draining it."""
+    """Fill the click stream with `count` clicks of these recipients, as the redirect's outboxes write them under
+    load (full entries of OUTBOX_BATCH clicks), and time draining it."""
     from campaigns.models import LinkClick
-    from campaigns.services.links.clicks import _redis, clicks_flush, stream_key
+    from campaigns.services.links.clicks import OUTBOX_BATCH, _redis, clicks_flush, stream_key
     from campaigns.services.links.codes import code_read
 
     client = _redis()
     client.delete(stream_key())
     ids = [code_read(code).ident for code in codes]
+    now_ms = int(time.time() * 1000)
     pipe = client.pipeline(transaction=False)
-    for n in range(count):
-        pipe.xadd(stream_key(), {"c": f"{ids[n % len(ids)]}:0:0"})
-        if n % 10_000 == 9_999:
-            pipe.execute()
+    for start in range(0, count, OUTBOX_BATCH):
+        items = [f"{ids[n % len(ids)]}:0:0:{now_ms}" for n in range(start, min(start + OUTBOX_BATCH, count))]
+        pipe.xadd(stream_key(), {"c": ",".join(items)})
     pipe.execute()
     before = LinkClick.objects.count()
     started = time.perf_counter()

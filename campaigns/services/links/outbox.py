@@ -37,7 +37,7 @@ class Outbox:
                 self._cond.notify_all()
 
     def _take(self) -> list:
-        items, self._items = self._items, []
+        items, self._items = self._items[:self._batch], self._items[self._batch:]
         self._sending += 1 if items else 0
         return items
 
@@ -64,9 +64,12 @@ class Outbox:
 
     def drain(self) -> None:
         """Send what is inside now, from this thread, and wait for the batches the background thread is sending."""
-        with self._cond:
-            items = self._take() if self._pid == os.getpid() else []
-        self._sent(items)
+        while True:
+            with self._cond:
+                items = self._take() if self._pid == os.getpid() else []
+            if not items:
+                break
+            self._sent(items)
         with self._cond:
             while self._sending:
                 self._cond.wait()
