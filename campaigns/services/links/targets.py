@@ -8,8 +8,9 @@ known range needs no query at all. A recipient outside every known range costs o
 then the campaign's range is learnt. Safe because nothing cached changes: a recipient id is never reused or moved
 to another campaign, and a campaign's links are stored with its recipients at enqueue and never written again
 once it has recipients (a test send rewrites them only while the campaign is editable, which is before any
-recipient exists; test sends' codes are therefore never cached). Entries expire after TARGET_TTL_S, so a
-campaign erased (shop/redact) stops redirecting in that time; a bounded number of campaigns is kept (LRU).
+recipient exists; test sends' codes are therefore never cached). A campaign's URLs are re-read after
+TARGET_TTL_S, so one erased (shop/redact) stops redirecting in that time; a bounded number of campaigns is kept
+(LRU).
 """
 
 import threading
@@ -51,17 +52,17 @@ class _Cache:
         self.entries: OrderedDict[int, CampaignTargets] = OrderedDict()
         self.ranges: tuple[tuple[int, ...], tuple[CampaignTargets, ...]] = ((), ())
 
-    def by_recipient(self, recipient_id: int, now: float) -> CampaignTargets | None:
+    def by_recipient(self, recipient_id: int) -> CampaignTargets | None:
+        """The cached campaign whose range holds `recipient_id` (fresh or not: a range never stops being its)."""
         starts, ranged = self.ranges
         index = bisect_right(starts, recipient_id) - 1
         if index < 0:
             return None
         entry = ranged[index]
-        return entry if recipient_id <= entry.last and entry.expires > now else None
+        return entry if recipient_id <= entry.last else None
 
-    def by_campaign(self, campaign_id: int, now: float) -> CampaignTargets | None:
-        entry = self.entries.get(campaign_id)
-        return entry if entry is not None and entry.expires > now else None
+    def by_campaign(self, campaign_id: int) -> CampaignTargets | None:
+        return self.entries.get(campaign_id)
 
     def put(self, entry: CampaignTargets) -> None:
         with self.lock:
@@ -93,12 +94,16 @@ def _campaign_of(recipient_id: int) -> int | None:
     return row[0] if row else None
 
 
-def _load(campaign_id: int, now: float) -> CampaignTargets:
-    """The campaign's URLs and its recipients' id range: an index-only scan of its (campaign, id) entries, once
-    per process and TARGET_TTL_S. The range is its own when it holds as many ids as the campaign has recipients."""
+def _load(campaign_id: int, now: float, known: CampaignTargets | None) -> CampaignTargets:
+    """The campaign's URLs, and the first time it is seen in this process its recipients' id range (an
+    index-only scan of its (campaign, id) entries): its own when it holds as many ids as the campaign has
+    recipients. Later reloads (after TARGET_TTL_S) read the URLs only: a range that was the campaign's stays so,
+    since ids are never reused or moved, and one that was not never becomes so."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT url FROM {_LINKS} WHERE campaign_id = %s ORDER BY position", [campaign_id])
         urls = tuple(utm_added(url, campaign_id=campaign_id) for (url,) in cursor.fetchall())
+        if known is not None:
+            return CampaignTargets(campaign_id, urls, known.first, known.last, now + TARGET_TTL_S)
         cursor.execute(f"SELECT min(id), max(id), count(*) FROM {_RECIPIENTS} WHERE campaign_id = %s", [campaign_id])
         first, last, count = cursor.fetchone()
     own = first is not None and last - first + 1 == count
@@ -107,16 +112,18 @@ def _load(campaign_id: int, now: float) -> CampaignTargets:
 
 def recipient_targets(recipient_id: int) -> CampaignTargets | None:
     """The targets of the campaign `recipient_id` belongs to, or None when no such recipient exists. No query
-    when the recipient falls in a cached campaign's range; otherwise one (two more when the campaign is new)."""
+    when the recipient falls in a cached campaign's range (one every TARGET_TTL_S to re-read its URLs);
+    otherwise one (two more when the campaign is new to this process)."""
     now = time.monotonic()
-    entry = _cache.by_recipient(recipient_id, now)
-    if entry is not None:
-        return entry
-    campaign_id = _campaign_of(recipient_id)
-    if campaign_id is None:
-        return None
-    entry = _cache.by_campaign(campaign_id, now)
+    entry = _cache.by_recipient(recipient_id)
     if entry is None:
-        entry = _load(campaign_id, now)
+        campaign_id = _campaign_of(recipient_id)
+        if campaign_id is None:
+            return None
+        entry = _cache.by_campaign(campaign_id)
+    else:
+        campaign_id = entry.campaign_id
+    if entry is None or entry.expires <= now:
+        entry = _load(campaign_id, now, entry)
         _cache.put(entry)
     return entry

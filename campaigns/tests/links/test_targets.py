@@ -64,3 +64,19 @@ def test_a_test_sends_link_follows_the_editable_campaigns_current_url(no_dispatc
     CampaignLink.objects.filter(id=link.id).update(url="https://shop.example/new")
 
     assert link_target(code).url.startswith("https://shop.example/new?")
+
+
+def test_a_campaigns_urls_are_read_again_after_the_ttl_with_one_query(no_dispatch, monkeypatch,
+                                                                      django_assert_num_queries):
+    from campaigns.services.links import targets
+
+    _, campaign, _ = enqueued_batch(3, body="Sale: https://shop.example/sale")
+    first, second, _ = CampaignRecipient.objects.filter(campaign=campaign).order_by("id").values_list("id", flat=True)
+    assert link_target(_code(first)) is not None
+    CampaignLink.objects.filter(campaign=campaign).delete()  # as shop/redact erases the campaign's data
+    assert link_target(_code(second)) is not None  # still cached
+
+    later = targets.time.monotonic() + targets.TARGET_TTL_S + 1
+    monkeypatch.setattr(targets.time, "monotonic", lambda: later)
+    with django_assert_num_queries(1):
+        assert link_target(_code(second)) is None
