@@ -6,6 +6,7 @@ credit. The figures are the API's report (`campaigns.services.links.report.campa
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from campaigns.models import Campaign
 from campaigns.services.links.report import campaign_report
@@ -54,7 +55,7 @@ def revenue_rows(report: dict) -> str:
              _per(Decimal(amounts["total"]), report["sent"]), _per(Decimal(amounts["total"]), report["creditsUsed"]))
             for currency, amounts in report["revenue"].items()]
     if not rows:
-        return format_html("<p>No order credited to this campaign yet.</p>")
+        return mark_safe("<p>No order credited to this campaign yet.</p>")
     return format_html(
         '<table class="sms-revenue"><tr><th>Currency</th><th>Revenue</th><th>After a click</th>'
         '<th>After receiving only</th><th>Per message</th><th>Per credit</th></tr>{}</table>',
