@@ -96,7 +96,6 @@ class Command(BaseCommand):
                   f"database {connection.vendor}.")
         webhook = self._webhook_server(simulator)
         base = f"http://127.0.0.1:{webhook.server_port}"
-        shopify.configure(webhook_url=f"{base}{SHOPIFY_WEBHOOK_PATH}")
         worker = None
         try:
             with override_settings(**shopify.app_settings(app_url=base), LINK_BASE_URL=f"{base}/l"):
@@ -246,6 +245,9 @@ class Command(BaseCommand):
         time.sleep(pause)
         done = demo_links.clicks_made(accepted=simulator.accepted(), link_base=settings.LINK_BASE_URL)
         time.sleep(1)  # Shopify's order times have whole seconds: the orders come after the clicks
+        # Only now do the simulator's webhooks come to us: earlier ones (the purchase's) would write to the embedded
+        # database from the server's thread while the send writes from this one.
+        shopify.configure(webhook_url=f"{base}{SHOPIFY_WEBHOOK_PATH}")
         demo_links.orders_posted(done=done, campaign=campaign, shopify_base=shopify.base_url,
                                  domain=campaign.shop.domain)
         for line in demo_links.done_lines(done):

@@ -9,8 +9,8 @@ then the campaign's range is learnt. Safe because nothing cached changes: a reci
 to another campaign, and a campaign's links are stored with its recipients at enqueue and never written again
 once it has recipients (a test send rewrites them only while the campaign is editable, which is before any
 recipient exists; test sends' codes are therefore never cached). A campaign's URLs are re-read after
-TARGET_TTL_S, so one erased (shop/redact) stops redirecting in that time; a bounded number of campaigns is kept
-(LRU).
+TARGET_TTL_S, so one erased (shop/redact) stops redirecting in that time; at most MAX_CAMPAIGNS are kept, the one
+(re)loaded longest ago dropped first (a campaign still clicked is reloaded every TARGET_TTL_S).
 """
 
 import threading
@@ -44,8 +44,8 @@ class CampaignTargets:
 
 
 class _Cache:
-    """Campaign id → CampaignTargets (LRU), and the sorted ranges of those that have one. Readers take a snapshot
-    of (starts, ranged) without the lock; writers replace it whole."""
+    """Campaign id → CampaignTargets in (re)load order, and the sorted ranges of those that have one. Readers take
+    a snapshot of (starts, ranged) without the lock; writers replace it whole."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
