@@ -1,11 +1,13 @@
-"""`python -m bench.links [--only redirect,clicks,send] [--seconds 20] [--clicks N] [--send N]`: the short-link
-budgets of DESIGN.md.
+"""`python -m bench.links [--only redirect,clicks,send] [--seconds 20] [--clicks N] [--send N] [--profile DIR]`:
+the short-link budgets of DESIGN.md.
 
-1. The redirect `GET /l/{code}` through gunicorn (2 workers), clicks recorded (the code checked, one indexed query,
-   one XADD to the click stream), beside a bare Django view answering the same 302 from the same gunicorn
-   (budget ≥ 0.7×). Every request is a different recipient's code; both sides run in alternating rounds.
-2. Clicks written: N entries in the click stream drained by `clicks_flush` into Click rows, first clicks and
-   counters (budget ≥ 20,000/s).
+1. The redirect `GET /l/{code}` through gunicorn (2 workers), clicks recorded (the code checked, the campaign's
+   URL from the process's cache, the click handed to the outbox that XADDs it to the click stream), beside a
+   bare Django view answering the same 302 from the same gunicorn (budget ≥ 0.7×); then the clicks in the
+   stream are counted against the redirects answered. Every request is a different recipient's code; both sides
+   run in alternating rounds.
+2. Clicks written: N clicks in the click stream (entries of OUTBOX_BATCH, as the outboxes write them under load)
+   drained by `clicks_flush` into Click rows, first clicks and counters (budget ≥ 20,000/s).
 
 3. Sending N messages with a link in every message beside the same send without, through the
    simulator and a Celery worker (2 processes), in alternating rounds (plain, linked, plain, linked) so the
@@ -18,6 +20,7 @@ import http.client
 import multiprocessing
 import random
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.env import BenchEnv, load_average
@@ -82,19 +85,25 @@ def _linked_campaign(recipients: int) -> tuple[int, list[str]]:
     return campaign_id, [recipient_codes(recipient_id=rid, count=1, keys=keys)[0] for rid in ids]
 
 
-def _redirect(env: BenchEnv, codes: list[str], seconds: float) -> float:
-    stack = Stack(env)
+def _redirect(env: BenchEnv, codes: list[str], seconds: float, profile_dir: Path | None = None) -> float:
+    from campaigns.services.links.clicks import _redis, stream_key
+
+    stack = Stack(env, profile_dir=profile_dir, label="links")
     try:
         web = stack.gunicorn()
+        _redis().delete(stream_key())
         _run(web + BARE, codes, 1)
-        _run(web + REDIRECT, codes, 1)
+        warm = _run(web + REDIRECT, codes, 1)[0]
         totals = {"bare": [0, 0, 0.0], "redirect": [0, 0, 0.0]}
         for _ in range(ROUNDS):
             for side, path in (("bare", BARE), ("redirect", REDIRECT)):
                 ok, bad, spent = _run(web + path, codes, seconds / ROUNDS)
                 totals[side] = [totals[side][0] + ok, totals[side][1] + bad, totals[side][2] + spent]
+        redirected = warm + totals["redirect"][0]
     finally:
-        stack.close()
+        stack.close()  # gunicorn's workers exit, sending what their click outboxes still hold
+    recorded = sum(len(fields[b"c"].split(b",")) for _, fields in _redis().xrange(stream_key()))
+    print(f"clicks in the stream: {recorded:,} of {redirected:,} redirects answered")
     rates = {side: ok / spent for side, (ok, _, spent) in totals.items()}
     for side, (ok, bad, spent) in totals.items():
         print(f"{side}: {ok:,} answered 302 ({bad} other) in {spent:.1f} s = {rates[side]:,.0f} req/s")
@@ -104,19 +113,20 @@ def _redirect(env: BenchEnv, codes: list[str], seconds: float) -> float:
 
 
 def _clicks_written(codes: list[str], count: int) -> float:
-    """Fill the click stream with `count` clicks of these recipients and time draining it."""
+    """Fill the click stream with `count` clicks of these recipients, as the redirect's outboxes write them under
+    load (full entries of OUTBOX_BATCH clicks), and time draining it."""
     from campaigns.models import LinkClick
-    from campaigns.services.links.clicks import _redis, clicks_flush, stream_key
+    from campaigns.services.links.clicks import OUTBOX_BATCH, _redis, clicks_flush, stream_key
     from campaigns.services.links.codes import code_read
 
     client = _redis()
     client.delete(stream_key())
     ids = [code_read(code).ident for code in codes]
+    now_ms = int(time.time() * 1000)
     pipe = client.pipeline(transaction=False)
-    for n in range(count):
-        pipe.xadd(stream_key(), {"c": f"{ids[n % len(ids)]}:0:0"})
-        if n % 10_000 == 9_999:
-            pipe.execute()
+    for start in range(0, count, OUTBOX_BATCH):
+        items = [f"{ids[n % len(ids)]}:0:0:{now_ms}" for n in range(start, min(start + OUTBOX_BATCH, count))]
+        pipe.xadd(stream_key(), {"c": ",".join(items)})
     pipe.execute()
     before = LinkClick.objects.count()
     started = time.perf_counter()
@@ -167,6 +177,8 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=200_000, help="clicks buffered then written")
     parser.add_argument("--send", type=int, default=200_000, metavar="N",
                         help="messages of each send with and without a link (two rounds each)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample gunicorn with py-spy into DIR (read with python -m bench.profile)")
     parser.add_argument("--only", default="redirect,clicks,send", help="comma-separated subset of redirect,clicks,send")
     args = parser.parse_args()
     parts = {part.strip() for part in args.only.split(",")}
@@ -177,7 +189,7 @@ def main() -> None:
         print(f"load average at start {load_average()}")
         codes = _linked_campaign(RECIPIENTS)[1] if parts & {"redirect", "clicks"} else []
         if "redirect" in parts:
-            _redirect(env, codes, args.seconds)
+            _redirect(env, codes, args.seconds, args.profile)
         if "clicks" in parts:
             _clicks_written(codes, args.clicks)
         if "send" in parts:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.admin import campaign_display as display
+from campaigns.admin import campaign_funnel
 from campaigns.admin.audience_count import audience_count_view
 from campaigns.admin.campaign_actions import ACTIONS
 from campaigns.admin.campaign_lifecycle import lifecycle_view
@@ -110,8 +111,8 @@ class CampaignAdmin(ShopScopedAdmin):
     search_fields = ("name", "body")
     actions = ACTIONS
     show_full_result_count = False
-    readonly_fields = ("status_shown", "live_counters", "preview", "cost", "preflight", "recipients_link", "encoding",
-                       "segments", "enqueued_at", "finished_at")
+    readonly_fields = ("status_shown", "live_counters", "funnel", "preview", "cost", "preflight", "recipients_link",
+                       "encoding", "segments", "enqueued_at", "finished_at")
 
     class Media:
         js = ("campaigns/admin_progress.js", "campaigns/admin_segments.js", "campaigns/admin_audience.js")
@@ -162,6 +163,10 @@ class CampaignAdmin(ShopScopedAdmin):
     @admin.display(description="counters")
     def live_counters(self, obj):
         return display.counters_table(obj, display.counters_of(obj))
+
+    @admin.display(description="results")
+    def funnel(self, obj):
+        return campaign_funnel.funnel_panel(obj)
 
     @admin.display(description="message preview")
     def preview(self, obj):

@@ -1,10 +1,13 @@
 """`python manage.py demo`: one campaign sent end to end through the bundled Mitto simulator, to the demo shop's
 contacts and its customers synced first from the bundled Shopify simulator, its credits bought as a pack in the
-same simulator (approved there, credited through our return URL).
+same simulator (approved there, credited through our return URL). Its message carries a link: once the delivery
+reports are in, a share of the customers open their short link through our redirect over HTTP (some link
+previewers too), orders come from the Shopify simulator as signed orders/create webhooks, and the campaign's
+report (`GET /api/v1/campaigns/{id}/report`) is printed (campaigns/management/demo_links.py).
 
 On the embedded defaults (no DATABASE_URL / REDIS_URL) everything runs in this process: SQLite, in-process
-tasks, in-process limiter. With a broker configured it starts a real Celery worker for the demo's duration.
-Each run creates a new demo shop, so running it twice is fine.
+tasks, in-process limiter, clicks written as they come (no click stream). With a broker configured it starts a
+real Celery worker for the demo's duration. Each run creates a new demo shop, so running it twice is fine.
 """
 
 import json
@@ -26,6 +29,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from campaigns.management import demo_links
 from campaigns.models import Campaign, Contact, Shop, ShopifyInstall
 from campaigns.selectors import campaign_status
 from campaigns.services.errors import DomainError
@@ -43,6 +47,7 @@ from shopify.tokens import encrypt_token
 DEMO_KEY = "demo-mitto-key"
 DEMO_ACCOUNT = "d3m0d3m0-0000-4000-8000-000000000001"
 DLR_PATH = "/webhooks/mitto/dlr"
+SHOPIFY_WEBHOOK_PATH = "/webhooks/shopify"
 WORKER_STOP_S = 30
 FIRST_NAMES = ("Maria", "Nikos", "Eleni", "Giorgos", "Anna", "Kostas", "Sofia", "Dimitris")
 
@@ -90,24 +95,25 @@ class Command(BaseCommand):
         self._say(f"Simulator at {simulator.base_url}; {'in-process tasks' if eager else 'a Celery worker'}; "
                   f"database {connection.vendor}.")
         webhook = self._webhook_server(simulator)
-        with override_settings(**shopify.app_settings(app_url=f"http://127.0.0.1:{webhook.server_port}")):
-            synced = self._shopify_sync(shop, shopify, customers)
-            self._topup = self._buy_credits(shop, shopify, needed=(contacts + synced) * 2)
-        worker = None if eager else self._worker(simulator)
+        base = f"http://127.0.0.1:{webhook.server_port}"
+        worker = None
         try:
-            self._send(shop, campaign, eager)
+            with override_settings(**shopify.app_settings(app_url=base), LINK_BASE_URL=f"{base}/l"):
+                synced = self._shopify_sync(shop, shopify, customers)
+                self._topup = self._buy_credits(shop, shopify, needed=(contacts + synced) * 2)
+                worker = None if eager else self._worker(simulator, link_base=f"{base}/l")
+                self._send(shop, campaign, eager)
+                campaign.refresh_from_db()
+                shop.refresh_from_db()
+                self._say(json.dumps(campaign_status(shop_id=campaign.shop_id, campaign_id=campaign.id), indent=2))
+                self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
+                          f"(balance {shop.credits}, still held {shop.credits_held}).")
+                self._delivery_reports(simulator, campaign)
+                self._clicks_and_orders(simulator, shopify, campaign, base)
         finally:
             if worker is not None:
                 worker.terminate()  # a warm shutdown
                 worker.wait(WORKER_STOP_S)
-        campaign.refresh_from_db()
-        shop.refresh_from_db()
-        self._say(json.dumps(campaign_status(shop_id=campaign.shop_id, campaign_id=campaign.id), indent=2))
-        self._say(f"Credits used: {shop.credits_held + self._topup - shop.credits} "
-                  f"(balance {shop.credits}, still held {shop.credits_held}).")
-        try:
-            self._delivery_reports(simulator, campaign)
-        finally:
             webhook.shutdown()
 
     def _say(self, text: str) -> None:
@@ -121,7 +127,8 @@ class Command(BaseCommand):
                                    traffic_account_id=settings.MITTO_TRAFFIC_ACCOUNT_ID or DEMO_ACCOUNT)
         _contacts(shop, count)
         campaign = Campaign.objects.create(shop=shop, name="Spring sale", body="Hi {{ first_name }}, spring sale "
-                                           "at Demo Shop: 20% off everything today. Reply STOP to opt out.")
+                                           "at Demo Shop: 20% off today https://demo-shop.example/spring "
+                                           "Reply STOP to opt out.")
         self._say(f"Shop {domain}: {count} contacts; campaign #{campaign.id} \"{campaign.name}\".")
         return shop, campaign
 
@@ -159,11 +166,12 @@ class Command(BaseCommand):
         self._say(f"Balance {shop.credits} credits, all from the ledger's purchases.")
         return bought
 
-    def _worker(self, simulator) -> subprocess.Popen:
-        """A `celery -A config worker` on the send and periodic queues, on this process's settings."""
+    def _worker(self, simulator, *, link_base: str) -> subprocess.Popen:
+        """A `celery -A config worker` on the send, periodic and Shopify queues, on this process's settings."""
         self._say("Starting a Celery worker…")
-        env = {**os.environ, "MITTO_API_BASE": simulator.base_url, "MITTO_API_KEY": DEMO_KEY, "LOG_LEVEL": "WARNING"}
-        queues = ",".join((settings.CELERY_QUEUE_SEND, settings.CELERY_QUEUE_PERIODIC))
+        env = {**os.environ, "MITTO_API_BASE": simulator.base_url, "MITTO_API_KEY": DEMO_KEY, "LOG_LEVEL": "WARNING",
+               "LINK_BASE_URL": link_base}
+        queues = ",".join((settings.CELERY_QUEUE_SEND, settings.CELERY_QUEUE_PERIODIC, settings.CELERY_QUEUE_SHOPIFY))
         return subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queues, "--loglevel", "WARNING"],
             cwd=settings.BASE_DIR, env=env,
@@ -226,3 +234,23 @@ class Command(BaseCommand):
         m = CampaignMetrics.objects.get(campaign=campaign)
         self._say(f"Delivery reports: {reported} posted to {DLR_PATH}; delivered {m.delivered}, failed {m.failed}.")
         self._say(json.dumps(campaign_status(shop_id=campaign.shop_id, campaign_id=campaign.id), indent=2))
+
+    def _clicks_and_orders(self, simulator: MittoSimulator, shopify: ShopifySimulator, campaign: Campaign,
+                           base: str) -> None:
+        """A share of the links clicked through our redirect over HTTP, orders from the Shopify simulator as signed
+        webhooks, then the campaign's report from the API."""
+        pause = settings.LINK_BOT_CLICK_SECONDS + 1
+        self._say(f"Waiting {pause} s: a click within {settings.LINK_BOT_CLICK_SECONDS} s of the delivery is a "
+                  "link previewer's, not a customer's…")
+        time.sleep(pause)
+        done = demo_links.clicks_made(accepted=simulator.accepted(), link_base=settings.LINK_BASE_URL)
+        time.sleep(1)  # Shopify's order times have whole seconds: the orders come after the clicks
+        # Only now do the simulator's webhooks come to us: earlier ones (the purchase's) would write to the embedded
+        # database from the server's thread while the send writes from this one.
+        shopify.configure(webhook_url=f"{base}{SHOPIFY_WEBHOOK_PATH}")
+        demo_links.orders_posted(done=done, campaign=campaign, shopify_base=shopify.base_url,
+                                 domain=campaign.shop.domain)
+        for line in demo_links.done_lines(done):
+            self._say(line)
+        for line in demo_links.report_lines(demo_links.report_fetched(base=base, campaign=campaign)):
+            self._say(line)

@@ -2,8 +2,10 @@
 
 - `codes`: the code of (recipient id, link position), a fixed 12 characters, keyed; nothing written per message.
 - `store`: a campaign's URLs, one CampaignLink row per position (enqueue, test sends).
-- `redirect`: what `/l/{code}` answers (the URL with UTM added), for any campaign status.
-- `clicks`: clicks buffered in a Redis stream by the redirect and written set-based by beat (bot clicks apart).
+- `redirect`: what `/l/{code}` answers (the URL with UTM added by `utm`), for any campaign status; `targets`: the
+  per-process cache that answers a recipient's code without a query once its campaign is known.
+- `clicks`: clicks handed by the redirect to the process's `outbox`, appended to a Redis stream in batches and
+  written set-based by beat (bot clicks apart).
 - `attribution`: Shopify orders credited once to the last clicked, else delivered, campaign message to their phones.
 - `report`: the funnel and revenue of a campaign, from counters.
 

@@ -1,6 +1,11 @@
-"""Clicks, recorded off the redirect's path: the redirect appends one entry to a Redis stream (one round trip);
-a periodic task drains the stream and writes its clicks set-based (`clicks_apply`). Without Redis (the embedded
-demo), or when Redis cannot be reached, the click is written at once, one click through the same rules.
+"""Clicks, recorded off the redirect's path: clicks are appended to a Redis stream; a periodic task
+drains the stream and writes its clicks set-based (`clicks_apply`). Without Redis (the embedded demo), or when
+Redis cannot be reached, the click is written at once, one click through the same rules.
+
+The redirect waits for neither: it hands the click to this process's outbox (`outbox.Outbox`), whose thread
+appends the clicks of the last OUTBOX_WAIT_S (at most OUTBOX_BATCH) to the stream as one entry, one round trip,
+each click carrying its own time (few entries to read back: the flush's cost is the database's). When that fails
+the outbox writes its clicks at once.
 
 Bot clicks (link previewers, security scanners) are counted apart and never set a recipient's `clicked_at`:
 a known user agent or a HEAD request (flagged by the redirect), or a click within LINK_BOT_CLICK_SECONDS of
@@ -11,6 +16,8 @@ Lock order (campaigns.services.locks): recipients → counters (the link stats r
 
 import logging
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +29,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from campaigns.models import CampaignLinkStats, CampaignRecipient, LinkClick
+from campaigns.services.links.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +40,10 @@ _BOT_AGENTS = re.compile(
     r"curl/|wget/|go-http-client|python-urllib|okhttp|java/|libwww|httpclient",
     re.IGNORECASE,
 )
-FLUSH_BATCH = 10_000
+FLUSH_BATCH = 10_000  # clicks per statement
+FLUSH_ENTRIES = 1_000  # stream entries per read (each up to OUTBOX_BATCH clicks)
+OUTBOX_BATCH, OUTBOX_WAIT_S = 500, 0.05  # clicks per stream entry, and the longest a click waits for its entry
+KEY_EPOCH_MS = 1_735_689_600_000  # 2025-01-01: clicks' keys count milliseconds from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,52 +77,94 @@ def _redis() -> redis.Redis | None:
     return _clients[url]
 
 
-def click_record(*, recipient_id: int, position: int, flagged: bool) -> None:
-    """Record one click of a recipient's link without waiting on the database: one XADD to the click stream,
-    whose entry id gives the time and the key. Without Redis (or with Redis down) the click is written now."""
-    client = _redis()
-    if client is not None:
-        try:
-            client.xadd(stream_key(), {"c": f"{recipient_id}:{position}:{int(flagged)}"})
-            return
-        except RedisError as exc:
-            logger.warning("click buffer unavailable (%s): click written directly", type(exc).__name__)
-    clicks_apply(clicks=[Click(-(uuid.uuid4().int >> 66), recipient_id, position, timezone.now(), flagged)])
-
-
-def entry_key(entry_id: bytes) -> int:
-    """A stream entry id `<ms>-<seq>` as one number, in the same order (seq below 2**20 per millisecond)."""
-    milliseconds, sequence = entry_id.split(b"-")
-    return (int(milliseconds) << 20) | int(sequence)
-
-
-def _parsed(entry_id: bytes, fields: dict) -> Click | None:
+def _stream_add(values: list[str]) -> None:
+    """Append clicks to the stream as one entry (one round trip); with Redis unreachable, write them at once (from
+    the outbox's thread: a database connection of its own, closed after)."""
     try:
-        recipient_id, position, flagged = fields[b"c"].split(b":")
-        at = datetime.fromtimestamp(int(entry_id.split(b"-")[0]) / 1000, tz=UTC)
-        return Click(entry_key(entry_id), int(recipient_id), int(position), at, flagged == b"1")
-    except (KeyError, ValueError):
-        logger.warning("click stream entry %s is malformed: skipped", entry_id)
-        return None
+        client = _redis()
+        if client is None:
+            raise redis.ConnectionError("REDIS_URL is no longer set")
+        client.xadd(stream_key(), {"c": ",".join(values)})
+    except (RedisError, OSError) as exc:
+        logger.warning("click buffer unavailable (%s): %d clicks written directly", type(exc).__name__, len(values))
+        clicks_apply(clicks=_entry_clicks(None, {b"c": ",".join(values).encode()})[0])
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+
+
+_outbox = Outbox(_stream_add, batch=OUTBOX_BATCH, wait_s=OUTBOX_WAIT_S)
+
+
+def clicks_outbox_drain() -> None:
+    """Put this process's clicks not yet in the stream there now (before reading the stream in this process)."""
+    _outbox.drain()
+
+
+def click_record(*, recipient_id: int, position: int, flagged: bool) -> None:
+    """Record one click of a recipient's link without waiting on the database or on Redis: handed to this
+    process's outbox, which appends it to the click stream within OUTBOX_WAIT_S. Without Redis the click is
+    written now."""
+    if _redis() is None:
+        clicks_apply(clicks=[Click(_direct_key(), recipient_id, position, timezone.now(), flagged)])
+        return
+    _outbox.put(f"{recipient_id}:{position}:{int(flagged)}:{int(time.time() * 1000)}")
+
+
+def _direct_key() -> int:
+    """The key of a click written without the stream: random and negative (stream keys are positive)."""
+    return -(uuid.uuid4().int >> 66)
+
+
+def entry_key(entry_id: bytes, index: int = 0) -> int:
+    """The key of the `index`th click of stream entry `<ms>-<seq>`, one number in the same order: milliseconds
+    since KEY_EPOCH_MS (41 bits, until 2094), seq (10 bits: below 1024 entries per millisecond), index (12 bits)."""
+    milliseconds, sequence = (int(part) for part in entry_id.split(b"-"))
+    if not (0 <= milliseconds - KEY_EPOCH_MS < 1 << 41 and sequence < 1 << 10 and index < 1 << 12):
+        raise ValueError(f"no click key for entry {entry_id!r} index {index}")
+    return ((milliseconds - KEY_EPOCH_MS) << 22) | (sequence << 12) | index
+
+
+def _entry_clicks(entry_id: bytes | None, fields: dict) -> tuple[list[Click], int]:
+    """The clicks of a stream entry, `recipient:position:flagged:ms` items joined by commas (an item without ms
+    has the entry's time), and how many items it holds; a malformed item is logged and skipped. Without an
+    entry id (clicks that never reached the stream) each click gets a direct key."""
+    items = fields.get(b"c", b"").split(b",")
+    clicks = []
+    for index, item in enumerate(items):
+        try:
+            recipient_id, position, flagged, *ms = item.split(b":")
+            ms = int(ms[0]) if ms else int(entry_id.split(b"-")[0])
+            key = entry_key(entry_id, index) if entry_id is not None else _direct_key()
+            clicks.append(Click(key, int(recipient_id), int(position), datetime.fromtimestamp(ms / 1000, tz=UTC),
+                                flagged == b"1"))
+        except (AttributeError, ValueError):
+            logger.warning("click stream entry %s item %d is malformed: skipped", entry_id, index)
+    return clicks, len(items)
 
 
 def clicks_flush(*, limit: int = 1_000_000) -> int:
-    """Drain the click stream into the database, FLUSH_BATCH entries at a time, each batch written in one
-    transaction before its entries are trimmed; a crash in between writes them again, which the entries' keys
-    make a no-op. Returns the entries read (at most about `limit`). Runs alone (beat's lock)."""
+    """Drain the click stream into the database, FLUSH_ENTRIES entries at a time: their clicks written
+    FLUSH_BATCH per transaction, then the entries trimmed; a crash in between writes them again, which the
+    clicks' keys make a no-op. Returns the clicks read (stopping after about `limit`). Runs alone (beat's lock)."""
     client = _redis()
     if client is None:
         return 0
+    clicks_outbox_drain()
     done = 0
     while done < limit:
-        entries = client.xrange(stream_key(), count=FLUSH_BATCH)
+        entries = client.xrange(stream_key(), count=FLUSH_ENTRIES)
         if not entries:
             break
-        clicks_apply(clicks=[click for click in (_parsed(i, f) for i, f in entries) if click])
+        clicks = []
+        for entry_id, fields in entries:
+            entry, items = _entry_clicks(entry_id, fields)
+            clicks += entry
+            done += items
+        for start in range(0, len(clicks), FLUSH_BATCH):
+            clicks_apply(clicks=clicks[start:start + FLUSH_BATCH])
         last_ms, last_seq = entries[-1][0].decode().split("-")
         client.xtrim(stream_key(), minid=f"{last_ms}-{int(last_seq) + 1}")
-        done += len(entries)
-        if len(entries) < FLUSH_BATCH:
+        if len(entries) < FLUSH_ENTRIES:
             break
     return done
 
@@ -170,7 +223,11 @@ def clicks_apply(*, clicks: list[Click]) -> None:
         "flags": [c.flagged for c in clicks], "bot": timedelta(seconds=settings.LINK_BOT_CLICK_SECONDS),
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        # Each click finds its recipient by primary key (a nested loop of index probes): a merge or hash join
+        # would read every recipient of the table for a batch of a few thousand.
+        cursor.execute("SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashjoin = off")
         cursor.execute(_APPLY_SQL, params)
+        cursor.execute("SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT")
 
 
 def _near(at: datetime, moment: datetime | None) -> bool:

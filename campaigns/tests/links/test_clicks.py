@@ -132,3 +132,20 @@ def test_a_malformed_stream_entry_is_skipped(client, no_dispatch):
 def test_is_bot_request():
     assert not is_bot_request(user_agent=PHONE_BROWSER, method="GET")
     assert is_bot_request(user_agent="Slackbot-LinkExpanding 1.0", method="GET")
+
+
+def test_with_redis_unreachable_the_outbox_writes_its_clicks_at_once(client, no_dispatch, settings, monkeypatch):
+    campaign, (recipient,) = _sent_recipients(1)
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(clicks_module._outbox, "put", lambda item: clicks_module._stream_add([item]))  # this thread
+    assert _click(client, recipient).status_code == 302
+    assert _stats(campaign) == (1, 1, 0)
+
+
+def test_many_redirects_leave_every_click_in_the_stream_once(client, no_dispatch):
+    """The redirect sends each XADD without waiting; the replies are read later, none is lost or doubled."""
+    campaign, recipients = _sent_recipients(4)
+    for recipient in recipients * 3:
+        assert _click(client, recipient).status_code == 302
+    assert clicks_flush() == 12
+    assert _stats(campaign) == (12, 4, 0)

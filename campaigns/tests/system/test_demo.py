@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -28,3 +29,26 @@ def test_make_demo_sends_a_campaign_to_completion_on_the_embedded_defaults(tmp_p
         assert "Balance 5000 credits, all from the ledger's purchases." in demo.stdout
         reports = demo.stdout.split("Delivery reports:")[1]  # applied through the DLR webhook
         assert '"delivered": 0,' not in reports and '"status": "completed"' in reports
+        _assert_report_shows_what_was_clicked_and_ordered(demo.stdout)
+
+
+def _numbers(pattern: str, text: str) -> tuple:
+    found = re.search(pattern, text)
+    assert found, f"no line matching {pattern!r} in:\n{text}"
+    return tuple(int(group) if group.isdigit() else group for group in found.groups())
+
+
+def _assert_report_shows_what_was_clicked_and_ordered(stdout: str):
+    """The report printed at the end (read from the API) equals what the demo did over HTTP."""
+    people, twice, previews = _numbers(r"Clicks: (\d+) customers opened .* \((\d+) of them twice\); (\d+) link "
+                                       r"previewers", stdout)
+    kept, receive, click_revenue, receive_revenue = _numbers(
+        r"Expected: orders click (\d+), receive (\d+); revenue USD click ([\d.]+), receive ([\d.]+)\.", stdout)
+    report = stdout.split("Report of campaign #")[1]
+    sent, delivered, clicked = _numbers(r"sent (\d+) → delivered (\d+) → clicked (\d+)", report)
+    assert people > 0 and previews > 0 and kept > 0 and receive > 0
+    assert clicked == people and 0 < delivered <= sent
+    assert _numbers(r"clicks (\d+) \((\d+) unique\), bot clicks (\d+)", report) == (people + twice, people, previews)
+    assert _numbers(r"orders (\d+): click (\d+), receive (\d+)", report) == (kept + receive, kept, receive)
+    total = f"{float(click_revenue) + float(receive_revenue):.2f}"
+    assert f"revenue USD {total} (click {click_revenue}, receive {receive_revenue})" in report
