@@ -19,8 +19,17 @@ the held-recipient release inserts batches under the same).
 Every writer follows it:
 - enqueue, cancel, pause, resume, completion, suspension, test sends: shop → campaign → … (sending/enqueue,
   lifecycle, suspension, one_off).
-- a batch's answer applied, a batch failed, unknown batches settled: `campaign_lock(campaign_id, batch_id)`
-  first, then recipients → credits (shop row, held) → counters → batch → campaign (sending/apply, unknown).
+- a batch failed, unknown batches settled: `campaign_lock(campaign_id, batch_id)` first, then recipients →
+  credits (shop row, held) → counters → batch → campaign (sending/apply, unknown).
+- a batch's answer applied (sending/apply `batch_apply_answer`), the one exception: its own queued recipients
+  first, then `campaign_lock(campaign_id, batch_id)` → credits → counters → batch → campaign. While a batch is
+  `submitting`, the claim makes its worker the only writer of its queued recipients: cancel moves only those
+  of cancelled batches, exclusions and repricing run before the claim, the held release moves held rows,
+  delivery reports match `sent` rows by message id (these rows have none until the answer commits), retention
+  touches finished campaigns. So no transaction holding a lock above can wait on these rows, and there is no
+  circle; in exchange the shop and campaign rows are held for the bookkeeping alone, not for the 5000-row
+  UPDATE, and two workers apply their answers side by side (without it each waited ~100 ms a batch for the
+  other's shop lock, measured in PostgreSQL's log during the bench).
 - send-time exclusions and repricing: shop, then recipients → counters (sending/exclusions, repricing).
 - the held-recipient release: shop → campaign → recipients → new batches → counters (sending/held_release).
 - claim and dispatch: batch → recipients, campaign → batches (sending/batch_states, dispatch); no shop.

@@ -207,6 +207,9 @@ def test_every_writer_takes_its_first_lock_of_each_level_in_the_one_order(name, 
         call()
     order = first_locks([query["sql"] for query in queries])
     assert order, "the writer locks something"
+    if name == "apply":  # the one exception (locks.py): the claimed batch's own recipients come first
+        assert order[0] == "campaigns_campaignrecipient", order
+        order = order[1:]
     assert order == sorted(order, key=LEVELS.get), order
 
 
