@@ -1,5 +1,8 @@
 """Shopify customers applied to contacts, set-based: the rows COPYed into a temporary table, then one statement
-upserts them on (shop, phone) and writes a consent event per change. Serves the first sync (thousands of rows a
+upserts them on (shop, phone) and writes a consent event per change. Phones the statement's index probe finds
+nowhere in the shop (all of a first sync's) are written by a plain INSERT, the others by `INSERT … ON CONFLICT`:
+the shop's contact-write lock (contacts/upsert.py), held by every writer of its contacts, keeps another from
+adding one of those phones meanwhile. Serves the first sync (thousands of rows a
 chunk) and the customer webhooks (one row). On PostgreSQL; the same rules for other databases (the demo's
 SQLite) are in customers_portable.py, and customers/delete needs PostgreSQL.
 
@@ -144,8 +147,9 @@ def _suppressed_dropped(cursor, *, shop: Shop) -> int:
 
 def _upsert(cursor, *, shop: Shop, now: datetime, applied: Applied) -> None:
     cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
-    applied.created, applied.updated, applied.events = cursor.fetchone()
-    cursor.execute(_UNLINK_MOVED, {"shop": shop.pk})
+    applied.created, applied.updated, applied.events, moving = cursor.fetchone()
+    if moving:
+        cursor.execute(_UNLINK_MOVED, {"shop": shop.pk, "customers": moving})
 
 
 def _portable() -> bool:
@@ -186,6 +190,10 @@ _SUPPRESSED = SuppressedPhone._meta.db_table
 _COMPARED = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
              "reply_opted_out_at", "reply_opted_out_sender", "shopify_customer_id", "shopify_updated_at",
              "shopify_consent_state", "shopify_consent_at")
+_INSERTED = ("shop_id, phone, first_name, last_name, tags, sms_consent, consent_at, consent_source, opted_out_at,"
+             f" timezone, created_at, updated_at, {', '.join(_COMPARED[6:])}")
+_INSERTED_VALUES = ("%(shop)s, phone, n_first, n_last, '[]'::jsonb, n_consent, n_consent_at, n_source, n_opted_out,"
+                    " '', %(now)s, %(now)s, n_stopped, n_stopped_via, n_customer, n_updated, n_state, n_state_at")
 _UPSERT = f"""
 WITH src AS (
     SELECT DISTINCT ON (phone) * FROM {_IN}
@@ -213,7 +221,7 @@ WITH src AS (
            consent_fresh AND state IN ('unsubscribed', 'redacted') AS withdraws
     FROM fresh
 ), target AS (
-    SELECT phone, customer_id,
+    SELECT phone, customer_id, contact_id, state, opt_in_level, collected_from, consent_at,
            CASE WHEN profile_fresh THEN COALESCE(first_name, '') ELSE COALESCE(c_first, '') END AS n_first,
            CASE WHEN profile_fresh THEN COALESCE(last_name, '') ELSE COALESCE(c_last, '') END AS n_last,
            CASE WHEN grants THEN true WHEN withdraws THEN false ELSE c_consent END AS n_consent,
@@ -228,34 +236,50 @@ WITH src AS (
            CASE WHEN consent_fresh THEN state ELSE c_state END AS n_state,
            CASE WHEN consent_fresh THEN consent_at ELSE c_state_at END AS n_state_at,
            CASE WHEN grants AND NOT was_messageable THEN 'granted'
-                WHEN withdraws AND was_messageable THEN 'withdrawn' END AS action,
-           concat_ws(' ', 'state=' || state, 'opt_in_level=' || opt_in_level, 'collected_from=' || collected_from,
-                     'consent_updated_at=' || to_char(consent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-               AS detail
+                WHEN withdraws AND was_messageable THEN 'withdrawn' END AS action
     FROM decided
-), written AS (
-    INSERT INTO {_CONTACT} AS c (shop_id, phone, first_name, last_name, tags, sms_consent, consent_at,
-        consent_source, opted_out_at, timezone, created_at, updated_at, {", ".join(_COMPARED[6:])})
-    SELECT %(shop)s, phone, n_first, n_last, '[]'::jsonb, n_consent, n_consent_at, n_source, n_opted_out, '',
-           %(now)s, %(now)s, n_stopped, n_stopped_via, n_customer, n_updated, n_state, n_state_at
-    FROM target ORDER BY phone
+), created AS (  -- phones the probe found nowhere in the shop: a plain INSERT, no conflict to arbitrate
+    INSERT INTO {_CONTACT} ({_INSERTED})
+    SELECT {_INSERTED_VALUES} FROM target WHERE contact_id IS NULL ORDER BY phone
+    RETURNING id, phone, true AS inserted
+), changed AS (
+    INSERT INTO {_CONTACT} AS c ({_INSERTED})
+    SELECT {_INSERTED_VALUES} FROM target WHERE contact_id IS NOT NULL ORDER BY phone
     ON CONFLICT (shop_id, phone) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _COMPARED)},
         updated_at = EXCLUDED.updated_at
     WHERE ({", ".join(f"c.{name}" for name in _COMPARED)})
         IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in _COMPARED)})
     RETURNING c.id, c.phone, (xmax = 0) AS inserted
+), written AS (
+    SELECT * FROM created UNION ALL SELECT * FROM changed
 ), events AS (
     INSERT INTO {_EVENT} (shop_id, contact_id, phone, action, source, detail, occurred_at)
-    SELECT %(shop)s, w.id, w.phone, t.action, %(source)s, t.detail, %(now)s
+    SELECT %(shop)s, w.id, w.phone, t.action, %(source)s,
+           concat_ws(' ', 'state=' || t.state, 'opt_in_level=' || t.opt_in_level,
+                     'collected_from=' || t.collected_from, 'consent_updated_at='
+                     || to_char(t.consent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+           %(now)s
     FROM written w JOIN target t ON t.phone = w.phone
     WHERE t.action IS NOT NULL
     RETURNING 1
+), moving AS (  -- customers _UNLINK_MOVED may find (its note), seen in the snapshot before this statement's writes
+    SELECT s.customer_id FROM {_IN} s CROSS JOIN LATERAL (
+        SELECT 1 FROM {_CONTACT} c
+        WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone LIMIT 1
+    ) linked
+    UNION
+    SELECT customer_id FROM {_IN} WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING count(DISTINCT phone) > 1
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events),
+       (SELECT array_agg(customer_id) FROM moving)
 FROM written
 """
 # A customer whose phone changed in Shopify: the contact of the old phone is no longer that customer. Found by
-# an index probe per staged row (never a scan of the shop's contacts, however many it has).
+# an index probe per staged row (never a scan of the shop's contacts, however many it has), of the staged
+# customers `moving` names: after _UPSERT, a contact of customer X with another phone than a staged (X, phone)
+# either had X before the statement (its `moving` probe, which misses cheaply for the new customers of a first
+# sync where probing after the insert would find each one's own new contact) or was given X by it, which takes a
+# second staged phone of X (its `moving` count).
 _UNLINK_MOVED = f"""
 UPDATE {_CONTACT} SET shopify_customer_id = NULL
 WHERE id = ANY(ARRAY(
@@ -263,6 +287,7 @@ WHERE id = ANY(ARRAY(
         SELECT c.id FROM {_CONTACT} c
         WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone OFFSET 0
     ) moved
+    WHERE s.customer_id = ANY(%(customers)s)
 ))
 """
 _DELETED = f"""
