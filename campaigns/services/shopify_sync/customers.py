@@ -20,17 +20,17 @@ The rules, per row:
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import connection
 
-from campaigns.models import ConsentEvent, Contact, Shop, SuppressedPhone
+from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
-from campaigns.services.contacts.suppression import phone_hash_sql, shop_has_suppressed, suppressed_phones
+from campaigns.services.contacts.suppression import suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
 from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
-from shopify import admin, bulk_sql
+from shopify import admin
 from shopify.records import Customer
 
 SHOPIFY_SOURCE = "shopify"
@@ -73,10 +73,41 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
     are left alone. Must run inside a transaction; it holds the shop's contact-write lock until commit."""
     applied = Applied()
     rows = _rows(customers, applied, region=shop.default_region, with_profile=with_profile)
+    return _rows_apply(shop=shop, rows=rows, data=None, applied=applied, now=now)
+
+
+@dataclass
+class ReadBlock:
+    """A block of the bulk export's lines read into staging rows, without the database (the sync's reading
+    thread does it while the last block is applied): the rows, the same as COPY text, and the customers seen
+    and skipped without a phone."""
+
+    rows: list[tuple]
+    data: bytes
+    applied: Applied
+
+
+def customer_lines_read(lines: list[bytes], *, first_number: int, region: str) -> ReadBlock:
+    """A block of the bulk export's lines (numbered from `first_number`) read by `admin.bulk_line_customer`; lines
+    that are not customers are skipped (and not seen)."""
+    applied = Applied()
+    customers = (customer for number, line in enumerate(lines, start=first_number)
+                 if (customer := admin.bulk_line_customer(line, number=number)) is not None)
+    rows = _rows(customers, applied, region=region, with_profile=True)
+    return ReadBlock(rows, _copy_text(rows), applied)
+
+
+def customer_lines_apply(*, shop: Shop, block: ReadBlock, now: datetime) -> Applied:
+    """`customers_apply` for a block `customer_lines_read` made."""
+    return _rows_apply(shop=shop, rows=block.rows, data=block.data, applied=replace(block.applied), now=now)
+
+
+def _rows_apply(*, shop: Shop, rows: list[tuple], data: bytes | None, applied: Applied, now: datetime) -> Applied:
+    """Apply staging `rows` (`data`: the same as COPY text, None to make it here), adding to `applied`."""
     erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
     if erased:  # a customer erased on request (privacy.py) stays out
         applied.skipped_no_phone += sum(row[1] in erased for row in rows)
-        rows = [row for row in rows if row[1] not in erased]
+        rows, data = [row for row in rows if row[1] not in erased], None
     if not rows:
         return applied
     _serialise_contact_writes(shop=shop)
@@ -86,35 +117,8 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
         return applied
     with connection.cursor() as cursor:
         _staging(cursor)
-        _load(cursor, rows)
-        _upsert(cursor, shop=shop, now=now, applied=applied)
-    return applied
-
-
-def customer_lines_apply(*, shop: Shop, lines: list[bytes], rows: bytes | None, first_number: int, now: datetime
-                         ) -> Applied:
-    """`customers_apply` for a block of the bulk export's lines (numbered from `first_number`), which PostgreSQL
-    has read already: `rows` is `bulk_sql.customer_rows`'s answer for them (None: it refused the block, which is
-    then read in Python). Rows in hand as COPY data go straight into the staging table; only the lines flagged
-    unusual are parsed here. Lines that are not customers are skipped (and not seen)."""
-    if rows is None or _portable():
-        customers = [customer for number, line in enumerate(lines, start=first_number)
-                     if (customer := admin.bulk_line_customer(line, number=number)) is not None]
-        return customers_apply(shop=shop, customers=customers, now=now)
-    _serialise_contact_writes(shop=shop)
-    with connection.cursor() as cursor:
-        _staging(cursor)
-        with cursor.copy(f"COPY {_IN} ({', '.join(bulk_sql.COLUMNS)}) FROM STDIN (FORMAT binary)") as copy:
-            copy.write(rows)
-        copied = cursor.rowcount
-        cursor.execute(f"DELETE FROM {_IN} WHERE NOT usual RETURNING n")
-        unusual = sorted(n for (n,) in cursor.fetchall())
-        customers = [customer for n in unusual
-                     if (customer := admin.bulk_line_customer(lines[n - 1], number=first_number + n - 1))]
-        # bulk_sql leaves out usual lines without a phone (those not copied); _rows counts the unusual ones
-        applied = Applied(seen=len(lines) - len(unusual), skipped_no_phone=len(lines) - copied)
-        _load(cursor, _rows(customers, applied, region=shop.default_region, with_profile=True))
-        applied.skipped_no_phone += _suppressed_dropped(cursor, shop=shop)
+        with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            copy.write(_copy_text(rows) if data is None else data)
         _upsert(cursor, shop=shop, now=now, applied=applied)
     return applied
 
@@ -135,14 +139,24 @@ def _rows(customers: Iterable[Customer], applied: Applied, *, region: str, with_
     return rows
 
 
-def _suppressed_dropped(cursor, *, shop: Shop) -> int:
-    """Staged rows of phones erased from this shop before (suppression.py) removed; how many."""
-    if not shop_has_suppressed(shop=shop):
-        return 0
-    hashed, params = phone_hash_sql("phone")
-    cursor.execute(f"DELETE FROM {_IN} WHERE {hashed} IN (SELECT phone_hash FROM {_SUPPRESSED} WHERE shop_id = "
-                   "%(shop)s)", {**params, "shop": shop.pk})
-    return cursor.rowcount
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: list[tuple]) -> bytes:
+    """`rows` as COPY text data (PostgreSQL's escapes; times with their offset), made without a connection."""
+    return "".join("\t".join(_copy_value(value) for value in row) + "\n" for row in rows).encode()
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _upsert(cursor, *, shop: Shop, now: datetime, applied: Applied) -> None:
@@ -167,26 +181,17 @@ def customer_deleted(*, shop: Shop, customer_id: int, now: datetime) -> int:
 
 
 def _staging(cursor) -> None:
-    """The session's staging table, empty. `n` and `usual` are bulk_sql's (the line a row came from)."""
+    """The session's staging table, empty."""
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_IN} (customer_id bigint, phone text, first_name text, last_name text,"
         " has_profile boolean, updated_at timestamptz, state text, opt_in_level text, consent_at timestamptz,"
-        " collected_from text, n bigint, usual boolean) ON COMMIT DELETE ROWS"
+        " collected_from text) ON COMMIT DELETE ROWS"
     )
     cursor.execute(f"TRUNCATE {_IN}")
 
 
-def _load(cursor, rows: list[tuple]) -> None:
-    if not rows:
-        return
-    with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 _CONTACT = Contact._meta.db_table
 _EVENT = ConsentEvent._meta.db_table
-_SUPPRESSED = SuppressedPhone._meta.db_table
 _COMPARED = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
              "reply_opted_out_at", "reply_opted_out_sender", "shopify_customer_id", "shopify_updated_at",
              "shopify_consent_state", "shopify_consent_at")
