@@ -1,9 +1,11 @@
 """customers_apply's two ways of writing a chunk: contacts new to the shop by a plain INSERT, the others by the
-conflict-checked upsert, giving the same contacts and consent events; and a customer's old contact unlinked
-when its phone moved, whichever way its new contact was written."""
+conflict-checked upsert, giving the same contacts and consent events; a customer's old contact unlinked when its
+phone moved; the staging rows' COPY text made in Python; a bulk block read without the database applied as its
+customers are."""
 
+import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import transaction
@@ -12,7 +14,9 @@ from campaigns.models import ConsentEvent, Contact
 from campaigns.services.shopify_sync import customers
 from campaigns.services.shopify_sync.customers import customers_apply
 from campaigns.tests.support.factories import ShopFactory
+from shopify import admin
 from shopify.records import Consent, Customer
+from shopify.simulator.customers import generated
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -87,3 +91,30 @@ def test_a_customer_whose_phone_moved_leaves_its_old_contact_unlinked(implementa
     assert linked["+12125559999"] == 1001
     assert linked["+12125550007"] == 1007 and linked["+12125550002"] == 1002
     assert _apply(shop, [moved, _customer(7)]).updated == 0
+
+
+def test_names_and_times_reach_the_contact_as_shopify_sent_them():
+    """The staging rows travel as COPY text made in Python: backslashes, tabs, line breaks, non-ASCII and a time
+    in another offset with microseconds arrive unchanged."""
+    shop = ShopFactory()
+    at = datetime(2026, 2, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    record = replace(_customer(0), first_name="Ann\\a\tB\nC\rD", last_name="Łódź \\N", updated_at=at,
+                     consent=Consent(state="subscribed", updated_at=at))
+    _apply(shop, [record])
+    contact = Contact.objects.get(shop=shop)
+    assert (contact.first_name, contact.last_name) == ("Ann\\a\tB\nC\rD", "Łódź \\N")
+    assert contact.shopify_updated_at == at and contact.shopify_consent_at == at
+    assert contact.sms_consent and contact.shopify_consent_state == "subscribed"
+
+
+def test_a_bulk_block_read_without_the_database_applies_as_its_customers_do():
+    lines = [json.dumps(generated(5000, index, 4).node()).encode() for index in range(8)]
+    lines[2:2] = [b'{"__parentId": "gid://shopify/Customer/5001", "id": "gid://shopify/Order/1"}', b"{not json"]
+    block = customers.customer_lines_read(lines, first_number=1, region="US")
+    assert (block.applied.seen, block.applied.skipped_no_phone, len(block.rows)) == (8, 2, 6)
+    by_lines, by_records = ShopFactory(), ShopFactory()
+    with transaction.atomic():
+        applied = customers.customer_lines_apply(shop=by_lines, block=block, now=NOW)
+    records = [record for number, line in enumerate(lines) if (record := admin.bulk_line_customer(line, number=number))]
+    assert (applied.seen, applied.created) == (8, 6) == (_apply(by_records, records).seen, 6)
+    assert _state(by_lines) == _state(by_records)
