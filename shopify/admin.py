@@ -138,7 +138,7 @@ def bulk_customers(url: str, *, timeout_s: float = 60.0, on_skip: Callable[[int]
 def bulk_line_blocks(url: str, *, skip: int = 0, lines: int = 50_000, timeout_s: float = 60.0
                      ) -> Iterator[list[bytes]]:
     """The export's non-empty lines, raw, in blocks of `lines` (the last one shorter), after the first `skip`
-    of them: for a reader that parses many lines at once (bulk_sql.py). Read `bulk_line_customer` for one."""
+    of them: for a reader that hands whole blocks on (the sync's reading thread); `bulk_line_customer` reads each."""
     try:
         response = session().get(url, stream=True, timeout=(10.0, timeout_s))
     except requests.RequestException as exc:

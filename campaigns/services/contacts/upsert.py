@@ -194,6 +194,8 @@ def contact_update(
     if row.phone is not None and row.phone != contact.phone:
         _refuse_erased(shop=contact.shop, phone=row.phone)
     with transaction.atomic():
+        if row.phone is not None and row.phone != contact.phone:  # a phone new to the shop, as upserts add
+            _serialise_contact_writes(shop=contact.shop)
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         changes, decision = dict(row.fields), None
         if row.phone is not None:
@@ -263,7 +265,9 @@ def _contacts_write(*, shop: Shop, rows: dict[str, ContactInput], source: str, d
 def _serialise_contact_writes(*, shop: Shop) -> None:
     """Upserts of one shop's contacts run one at a time (a PostgreSQL advisory lock held until commit), so a
     call never decides created/updated or consent events from a snapshot another call is about to change.
-    SQLite serialises writers by itself."""
+    Every writer that gives a contact a phone takes it (contact_update when the phone changes), so the Shopify
+    sync may insert phones it found nowhere in the shop without a conflict check. SQLite serialises writers by
+    itself."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CONTACTS_LOCK_SPACE, shop.pk % 2**31])

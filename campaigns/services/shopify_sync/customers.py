@@ -1,5 +1,8 @@
 """Shopify customers applied to contacts, set-based: the rows COPYed into a temporary table, then one statement
-upserts them on (shop, phone) and writes a consent event per change. Serves the first sync (thousands of rows a
+upserts them on (shop, phone) and writes a consent event per change. Phones the statement's index probe finds
+nowhere in the shop (all of a first sync's) are written by a plain INSERT, the others by `INSERT … ON CONFLICT`:
+the shop's contact-write lock (contacts/upsert.py), held by every writer of its contacts, keeps another from
+adding one of those phones meanwhile. Serves the first sync (thousands of rows a
 chunk) and the customer webhooks (one row). On PostgreSQL; the same rules for other databases (the demo's
 SQLite) are in customers_portable.py, and customers/delete needs PostgreSQL.
 
@@ -17,17 +20,17 @@ The rules, per row:
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import connection
 
-from campaigns.models import ConsentEvent, Contact, Shop, SuppressedPhone
+from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
-from campaigns.services.contacts.suppression import phone_hash_sql, shop_has_suppressed, suppressed_phones
+from campaigns.services.contacts.suppression import suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
 from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
-from shopify import admin, bulk_sql
+from shopify import admin
 from shopify.records import Customer
 
 SHOPIFY_SOURCE = "shopify"
@@ -70,10 +73,41 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
     are left alone. Must run inside a transaction; it holds the shop's contact-write lock until commit."""
     applied = Applied()
     rows = _rows(customers, applied, region=shop.default_region, with_profile=with_profile)
+    return _rows_apply(shop=shop, rows=rows, data=None, applied=applied, now=now)
+
+
+@dataclass
+class ReadBlock:
+    """A block of the bulk export's lines read into staging rows, without the database (the sync's reading
+    thread does it while the last block is applied): the rows, the same as COPY text, and the customers seen
+    and skipped without a phone."""
+
+    rows: list[tuple]
+    data: bytes
+    applied: Applied
+
+
+def customer_lines_read(lines: list[bytes], *, first_number: int, region: str) -> ReadBlock:
+    """A block of the bulk export's lines (numbered from `first_number`) read by `admin.bulk_line_customer`; lines
+    that are not customers are skipped (and not seen)."""
+    applied = Applied()
+    customers = (customer for number, line in enumerate(lines, start=first_number)
+                 if (customer := admin.bulk_line_customer(line, number=number)) is not None)
+    rows = _rows(customers, applied, region=region, with_profile=True)
+    return ReadBlock(rows, _copy_text(rows), applied)
+
+
+def customer_lines_apply(*, shop: Shop, block: ReadBlock, now: datetime) -> Applied:
+    """`customers_apply` for a block `customer_lines_read` made."""
+    return _rows_apply(shop=shop, rows=block.rows, data=block.data, applied=replace(block.applied), now=now)
+
+
+def _rows_apply(*, shop: Shop, rows: list[tuple], data: bytes | None, applied: Applied, now: datetime) -> Applied:
+    """Apply staging `rows` (`data`: the same as COPY text, None to make it here), adding to `applied`."""
     erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
     if erased:  # a customer erased on request (privacy.py) stays out
         applied.skipped_no_phone += sum(row[1] in erased for row in rows)
-        rows = [row for row in rows if row[1] not in erased]
+        rows, data = [row for row in rows if row[1] not in erased], None
     if not rows:
         return applied
     _serialise_contact_writes(shop=shop)
@@ -83,35 +117,8 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
         return applied
     with connection.cursor() as cursor:
         _staging(cursor)
-        _load(cursor, rows)
-        _upsert(cursor, shop=shop, now=now, applied=applied)
-    return applied
-
-
-def customer_lines_apply(*, shop: Shop, lines: list[bytes], rows: bytes | None, first_number: int, now: datetime
-                         ) -> Applied:
-    """`customers_apply` for a block of the bulk export's lines (numbered from `first_number`), which PostgreSQL
-    has read already: `rows` is `bulk_sql.customer_rows`'s answer for them (None: it refused the block, which is
-    then read in Python). Rows in hand as COPY data go straight into the staging table; only the lines flagged
-    unusual are parsed here. Lines that are not customers are skipped (and not seen)."""
-    if rows is None or _portable():
-        customers = [customer for number, line in enumerate(lines, start=first_number)
-                     if (customer := admin.bulk_line_customer(line, number=number)) is not None]
-        return customers_apply(shop=shop, customers=customers, now=now)
-    _serialise_contact_writes(shop=shop)
-    with connection.cursor() as cursor:
-        _staging(cursor)
-        with cursor.copy(f"COPY {_IN} ({', '.join(bulk_sql.COLUMNS)}) FROM STDIN (FORMAT binary)") as copy:
-            copy.write(rows)
-        copied = cursor.rowcount
-        cursor.execute(f"DELETE FROM {_IN} WHERE NOT usual RETURNING n")
-        unusual = sorted(n for (n,) in cursor.fetchall())
-        customers = [customer for n in unusual
-                     if (customer := admin.bulk_line_customer(lines[n - 1], number=first_number + n - 1))]
-        # bulk_sql leaves out usual lines without a phone (those not copied); _rows counts the unusual ones
-        applied = Applied(seen=len(lines) - len(unusual), skipped_no_phone=len(lines) - copied)
-        _load(cursor, _rows(customers, applied, region=shop.default_region, with_profile=True))
-        applied.skipped_no_phone += _suppressed_dropped(cursor, shop=shop)
+        with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            copy.write(_copy_text(rows) if data is None else data)
         _upsert(cursor, shop=shop, now=now, applied=applied)
     return applied
 
@@ -132,20 +139,31 @@ def _rows(customers: Iterable[Customer], applied: Applied, *, region: str, with_
     return rows
 
 
-def _suppressed_dropped(cursor, *, shop: Shop) -> int:
-    """Staged rows of phones erased from this shop before (suppression.py) removed; how many."""
-    if not shop_has_suppressed(shop=shop):
-        return 0
-    hashed, params = phone_hash_sql("phone")
-    cursor.execute(f"DELETE FROM {_IN} WHERE {hashed} IN (SELECT phone_hash FROM {_SUPPRESSED} WHERE shop_id = "
-                   "%(shop)s)", {**params, "shop": shop.pk})
-    return cursor.rowcount
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: list[tuple]) -> bytes:
+    """`rows` as COPY text data (PostgreSQL's escapes; times with their offset), made without a connection."""
+    return "".join("\t".join(_copy_value(value) for value in row) + "\n" for row in rows).encode()
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _upsert(cursor, *, shop: Shop, now: datetime, applied: Applied) -> None:
     cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
-    applied.created, applied.updated, applied.events = cursor.fetchone()
-    cursor.execute(_UNLINK_MOVED, {"shop": shop.pk})
+    applied.created, applied.updated, applied.events, moving = cursor.fetchone()
+    if moving:
+        cursor.execute(_UNLINK_MOVED, {"shop": shop.pk, "customers": moving})
 
 
 def _portable() -> bool:
@@ -163,29 +181,24 @@ def customer_deleted(*, shop: Shop, customer_id: int, now: datetime) -> int:
 
 
 def _staging(cursor) -> None:
-    """The session's staging table, empty. `n` and `usual` are bulk_sql's (the line a row came from)."""
+    """The session's staging table, empty."""
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_IN} (customer_id bigint, phone text, first_name text, last_name text,"
         " has_profile boolean, updated_at timestamptz, state text, opt_in_level text, consent_at timestamptz,"
-        " collected_from text, n bigint, usual boolean) ON COMMIT DELETE ROWS"
+        " collected_from text) ON COMMIT DELETE ROWS"
     )
     cursor.execute(f"TRUNCATE {_IN}")
 
 
-def _load(cursor, rows: list[tuple]) -> None:
-    if not rows:
-        return
-    with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 _CONTACT = Contact._meta.db_table
 _EVENT = ConsentEvent._meta.db_table
-_SUPPRESSED = SuppressedPhone._meta.db_table
 _COMPARED = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
              "reply_opted_out_at", "reply_opted_out_sender", "shopify_customer_id", "shopify_updated_at",
              "shopify_consent_state", "shopify_consent_at")
+_INSERTED = ("shop_id, phone, first_name, last_name, tags, sms_consent, consent_at, consent_source, opted_out_at,"
+             f" timezone, created_at, updated_at, {', '.join(_COMPARED[6:])}")
+_INSERTED_VALUES = ("%(shop)s, phone, n_first, n_last, '[]'::jsonb, n_consent, n_consent_at, n_source, n_opted_out,"
+                    " '', %(now)s, %(now)s, n_stopped, n_stopped_via, n_customer, n_updated, n_state, n_state_at")
 _UPSERT = f"""
 WITH src AS (
     SELECT DISTINCT ON (phone) * FROM {_IN}
@@ -213,7 +226,7 @@ WITH src AS (
            consent_fresh AND state IN ('unsubscribed', 'redacted') AS withdraws
     FROM fresh
 ), target AS (
-    SELECT phone, customer_id,
+    SELECT phone, customer_id, contact_id, state, opt_in_level, collected_from, consent_at,
            CASE WHEN profile_fresh THEN COALESCE(first_name, '') ELSE COALESCE(c_first, '') END AS n_first,
            CASE WHEN profile_fresh THEN COALESCE(last_name, '') ELSE COALESCE(c_last, '') END AS n_last,
            CASE WHEN grants THEN true WHEN withdraws THEN false ELSE c_consent END AS n_consent,
@@ -228,34 +241,50 @@ WITH src AS (
            CASE WHEN consent_fresh THEN state ELSE c_state END AS n_state,
            CASE WHEN consent_fresh THEN consent_at ELSE c_state_at END AS n_state_at,
            CASE WHEN grants AND NOT was_messageable THEN 'granted'
-                WHEN withdraws AND was_messageable THEN 'withdrawn' END AS action,
-           concat_ws(' ', 'state=' || state, 'opt_in_level=' || opt_in_level, 'collected_from=' || collected_from,
-                     'consent_updated_at=' || to_char(consent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-               AS detail
+                WHEN withdraws AND was_messageable THEN 'withdrawn' END AS action
     FROM decided
-), written AS (
-    INSERT INTO {_CONTACT} AS c (shop_id, phone, first_name, last_name, tags, sms_consent, consent_at,
-        consent_source, opted_out_at, timezone, created_at, updated_at, {", ".join(_COMPARED[6:])})
-    SELECT %(shop)s, phone, n_first, n_last, '[]'::jsonb, n_consent, n_consent_at, n_source, n_opted_out, '',
-           %(now)s, %(now)s, n_stopped, n_stopped_via, n_customer, n_updated, n_state, n_state_at
-    FROM target ORDER BY phone
+), created AS (  -- phones the probe found nowhere in the shop: a plain INSERT, no conflict to arbitrate
+    INSERT INTO {_CONTACT} ({_INSERTED})
+    SELECT {_INSERTED_VALUES} FROM target WHERE contact_id IS NULL ORDER BY phone
+    RETURNING id, phone, true AS inserted
+), changed AS (
+    INSERT INTO {_CONTACT} AS c ({_INSERTED})
+    SELECT {_INSERTED_VALUES} FROM target WHERE contact_id IS NOT NULL ORDER BY phone
     ON CONFLICT (shop_id, phone) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _COMPARED)},
         updated_at = EXCLUDED.updated_at
     WHERE ({", ".join(f"c.{name}" for name in _COMPARED)})
         IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in _COMPARED)})
     RETURNING c.id, c.phone, (xmax = 0) AS inserted
+), written AS (
+    SELECT * FROM created UNION ALL SELECT * FROM changed
 ), events AS (
     INSERT INTO {_EVENT} (shop_id, contact_id, phone, action, source, detail, occurred_at)
-    SELECT %(shop)s, w.id, w.phone, t.action, %(source)s, t.detail, %(now)s
+    SELECT %(shop)s, w.id, w.phone, t.action, %(source)s,
+           concat_ws(' ', 'state=' || t.state, 'opt_in_level=' || t.opt_in_level,
+                     'collected_from=' || t.collected_from, 'consent_updated_at='
+                     || to_char(t.consent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+           %(now)s
     FROM written w JOIN target t ON t.phone = w.phone
     WHERE t.action IS NOT NULL
     RETURNING 1
+), moving AS (  -- customers _UNLINK_MOVED may find (its note), seen in the snapshot before this statement's writes
+    SELECT s.customer_id FROM {_IN} s CROSS JOIN LATERAL (
+        SELECT 1 FROM {_CONTACT} c
+        WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone LIMIT 1
+    ) linked
+    UNION
+    SELECT customer_id FROM {_IN} WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING count(DISTINCT phone) > 1
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events),
+       (SELECT array_agg(customer_id) FROM moving)
 FROM written
 """
 # A customer whose phone changed in Shopify: the contact of the old phone is no longer that customer. Found by
-# an index probe per staged row (never a scan of the shop's contacts, however many it has).
+# an index probe per staged row (never a scan of the shop's contacts, however many it has), of the staged
+# customers `moving` names: after _UPSERT, a contact of customer X with another phone than a staged (X, phone)
+# either had X before the statement (its `moving` probe, which misses cheaply for the new customers of a first
+# sync where probing after the insert would find each one's own new contact) or was given X by it, which takes a
+# second staged phone of X (its `moving` count).
 _UNLINK_MOVED = f"""
 UPDATE {_CONTACT} SET shopify_customer_id = NULL
 WHERE id = ANY(ARRAY(
@@ -263,6 +292,7 @@ WHERE id = ANY(ARRAY(
         SELECT c.id FROM {_CONTACT} c
         WHERE c.shop_id = %(shop)s AND c.shopify_customer_id = s.customer_id AND c.phone <> s.phone OFFSET 0
     ) moved
+    WHERE s.customer_id = ANY(%(customers)s)
 ))
 """
 _DELETED = f"""

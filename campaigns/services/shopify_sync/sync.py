@@ -7,9 +7,8 @@ customers were read that way and pages remain, the sync switches to a bulk opera
 from the start (re-applying the first pages changes nothing). Checkpoints: the paging cursor (`sync_cursor`) or
 the bulk file's URL and how many of its lines were applied (`sync_bulk_url`, `sync_offset`).
 
-The bulk file is read in blocks of BULK_CHUNK lines by a thread of its own, which has PostgreSQL parse each block
-(`shopify.bulk_sql`) on a second connection, held for the length of the sync, while this thread applies the last
-one: parsing a million JSON objects in Python was most of a first sync's time.
+The bulk file is read in blocks of BULK_CHUNK lines by a thread of its own, which also parses each block into
+staging rows (`customers.customer_lines_read`, no database) while this thread has PostgreSQL apply the last one.
 
 May call: customers.py, install.py (the Admin client), the `shopify` edge.
 """
@@ -20,7 +19,6 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -28,9 +26,15 @@ from django.utils import timezone
 
 from campaigns.models import ShopifyInstall
 from campaigns.services.errors import DomainError
-from campaigns.services.shopify_sync.customers import Applied, customer_lines_apply, customers_apply
+from campaigns.services.shopify_sync.customers import (
+    Applied,
+    ReadBlock,
+    customer_lines_apply,
+    customer_lines_read,
+    customers_apply,
+)
 from campaigns.services.shopify_sync.install import shopify_client
-from shopify import admin, bulk_sql
+from shopify import admin
 from shopify.client import AdminClient
 from shopify.errors import UserErrors
 
@@ -81,33 +85,17 @@ def _bulk(install: ShopifyInstall, client: AdminClient) -> None:
     url = install.sync_bulk_url or _bulk_url(install, client)
     lines_done = install.sync_offset
     blocks = admin.bulk_line_blocks(url, skip=lines_done, lines=BULK_CHUNK)
-    for lines, rows in _read_ahead(_read(blocks)):
-        first = lines_done + 1
-        lines_done += len(lines)
-        _chunk_apply(install, lambda now, lines=lines, rows=rows, first=first: customer_lines_apply(
-            shop=install.shop, lines=lines, rows=rows, first_number=first, now=now),
-            cursor="", offset=lines_done, mode="bulk")
+    for lines, block in _read_ahead(_read(blocks, first=lines_done + 1, region=install.shop.default_region)):
+        lines_done += lines
+        _chunk_apply(install, lambda now, block=block: customer_lines_apply(shop=install.shop, block=block, now=now),
+                     cursor="", offset=lines_done, mode="bulk")
 
 
-def _read(blocks: Iterator[list[bytes]]) -> Iterator[tuple[list[bytes], bytes | None]]:
-    """Each block with PostgreSQL's reading of it (bulk_sql.py), made on a connection of the reading thread's
-    own, so the next block is read while the last one is applied; the reading None on other databases."""
-    reader = _reader_connection()
-    try:
-        for lines in blocks:
-            yield lines, bulk_sql.customer_rows(reader, lines) if reader is not None else None
-    finally:
-        if reader is not None:
-            reader.close()
-
-
-def _reader_connection() -> psycopg.Connection | None:
-    """A spare connection to the database (it reads no table), autocommit; None off PostgreSQL."""
-    if connection.vendor != "postgresql":
-        return None
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    return psycopg.connect(**params, autocommit=True)
+def _read(blocks: Iterator[list[bytes]], *, first: int, region: str) -> Iterator[tuple[int, ReadBlock]]:
+    """Each block's count of lines and its staging rows, lines numbered from `first`."""
+    for lines in blocks:
+        yield len(lines), customer_lines_read(lines, first_number=first, region=region)
+        first += len(lines)
 
 
 def _bulk_url(install: ShopifyInstall, client: AdminClient) -> str:
@@ -148,7 +136,7 @@ def _read_ahead(items: Iterator[list], depth: int = 2) -> Iterator[list]:
             give(done)
         except BaseException as exc:  # handed to the consumer, which raises it
             give(exc)
-        finally:  # in this thread: a generator's cleanup (its connection) runs where it ran
+        finally:  # in this thread: a generator's cleanup (the bulk file's response) runs where it ran
             getattr(items, "close", lambda: None)()
 
     producer = threading.Thread(target=produce, name="shopify-sync-read", daemon=True)
