@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0016_campaign_sent_from'),
+        ('campaigns', '0018_recipient_fillfactor'),
     ]
 
     operations = [  # the new index first: lookups by shop and phone never lack one
