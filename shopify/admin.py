@@ -122,23 +122,21 @@ def bulk_customers(url: str, *, timeout_s: float = 60.0, on_skip: Callable[[int]
     Lines that are not customers (children with `__parentId`, unreadable lines) are skipped, counted through
     `on_skip(line_number)` and logged without their content.
     """
-    try:
-        response = session().get(url, stream=True, timeout=(10.0, timeout_s))
-    except requests.RequestException as exc:
-        raise TransientError(f"the bulk file could not be fetched ({type(exc).__name__})") from None
-    with response:
-        if response.status_code != 200:
-            raise TransientError(f"the bulk file answered {response.status_code}", status=response.status_code)
-        try:
-            yield from _lines(response.iter_lines(chunk_size=256 * 1024), on_skip)
-        except requests.RequestException as exc:
-            raise TransientError(f"the bulk file was cut off ({type(exc).__name__})") from None
+    return _bulk_file(url, timeout_s=timeout_s,
+                      read=lambda response: _lines(response.iter_lines(chunk_size=256 * 1024), on_skip))
 
 
 def bulk_line_blocks(url: str, *, skip: int = 0, lines: int = 50_000, timeout_s: float = 60.0
                      ) -> Iterator[list[bytes]]:
     """The export's non-empty lines, raw, in blocks of `lines` (the last one shorter), after the first `skip`
     of them: for a reader that hands whole blocks on (the sync's reading thread); `bulk_line_customer` reads each."""
+    return _bulk_file(url, timeout_s=timeout_s,
+                      read=lambda response: _blocks(response.iter_content(chunk_size=1 << 20), skip, lines))
+
+
+def _bulk_file(url: str, *, timeout_s: float, read: Callable[[requests.Response], Iterator[Any]]) -> Iterator[Any]:
+    """What `read` yields from the export's streamed answer, fetched lazily; a failed fetch, an answer other than
+    200 and a body cut off midway are TransientErrors (the sync retries them)."""
     try:
         response = session().get(url, stream=True, timeout=(10.0, timeout_s))
     except requests.RequestException as exc:
@@ -147,7 +145,7 @@ def bulk_line_blocks(url: str, *, skip: int = 0, lines: int = 50_000, timeout_s:
         if response.status_code != 200:
             raise TransientError(f"the bulk file answered {response.status_code}", status=response.status_code)
         try:
-            yield from _blocks(response.iter_content(chunk_size=1 << 20), skip, lines)
+            yield from read(response)
         except requests.RequestException as exc:
             raise TransientError(f"the bulk file was cut off ({type(exc).__name__})") from None
 

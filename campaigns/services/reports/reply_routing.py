@@ -18,7 +18,7 @@ sent from the fallback before.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from campaigns.models import Campaign, CampaignRecipient, Contact, ShopSender
 from campaigns.services.senders import is_fallback_sender, number_variants
@@ -63,11 +63,11 @@ def _with_contact(shop_ids: list[int], phone: str, keyword: str | None) -> list[
 
 
 def _fallback_messaged(*, phone: str, variants: set[str]) -> list[int]:
-    """Shops that messaged `phone` from the fallback sender: a campaign message sent from it (the campaign
-    named no sender and its shop has none), or a test send or automatic answer logged from it."""
-    from_fallback = Q(sent_from__in=variants)
+    """Shops that messaged `phone` from the fallback sender: a campaign message sent from it (its sender fixed at
+    enqueue, `Campaign.sent_from`), or a test send or automatic answer logged from it."""
     recipients = CampaignRecipient.objects.filter(campaign=OuterRef("pk"), phone=phone, status__in=_MESSAGED)
-    campaigns = Campaign.objects.filter(from_fallback).filter(Exists(recipients)).values_list("shop_id", flat=True)
+    campaigns = Campaign.objects.filter(sent_from__in=variants).filter(Exists(recipients)).values_list(
+        "shop_id", flat=True)
     logged = MessageLog.objects.filter(direction=MessageLog.Direction.OUTBOUND, phone=phone, sender__in=variants,
                                        shop_id__isnull=False).values_list("shop_id", flat=True)
     return sorted(set(campaigns) | set(logged))
