@@ -13,8 +13,8 @@ from django.db.models import Sum
 
 from campaigns.api.auth import api_key_create
 from campaigns.models import CreditPurchase, CreditTransaction, Shop, ShopifyWebhook
+from campaigns.tests.support.shopify_helpers import shopify_simulator_for
 from shopify.oauth import query_hmac
-from shopify.simulator import ShopifySimulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "e2e-buy-secret"
@@ -23,9 +23,7 @@ SHOP = "buyer-e2e.myshopify.com"
 
 @pytest.fixture
 def sim(settings, live_server):
-    with ShopifySimulator(api_key="client-id", api_secret=SECRET, seed=5, webhook_retry_ms=5) as simulator:
-        for name, value in simulator.app_settings(app_url=live_server.url).items():
-            setattr(settings, name, value)
+    with shopify_simulator_for(settings, live_server, secret=SECRET, seed=5) as simulator:
         yield simulator
 
 

@@ -10,8 +10,8 @@ import requests
 
 from campaigns.models import Shop, ShopifyInstall, ShopifyWebhook
 from campaigns.services.shopify_sync.install import SUBSCRIBED_TOPICS
+from campaigns.tests.support.shopify_helpers import shopify_simulator_for
 from shopify.oauth import query_hmac
-from shopify.simulator import ShopifySimulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "e2e-shopify-secret"
@@ -20,9 +20,7 @@ SHOP = "e2e.myshopify.com"
 
 @pytest.fixture
 def sim(settings, live_server):
-    with ShopifySimulator(api_key="client-id", api_secret=SECRET, seed=11, webhook_retry_ms=5) as simulator:
-        for name, value in simulator.app_settings(app_url=live_server.url).items():
-            setattr(settings, name, value)
+    with shopify_simulator_for(settings, live_server, secret=SECRET, seed=11) as simulator:
         yield simulator
 
 

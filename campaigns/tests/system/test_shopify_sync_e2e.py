@@ -12,9 +12,9 @@ from django.db import transaction
 from campaigns.models import Contact, ShopifyInstall, ShopifyWebhook
 from campaigns.services.reports.inbound import inbound_message_handle
 from campaigns.tests.support.pii_scan import tables_containing
+from campaigns.tests.support.shopify_helpers import shopify_simulator_for
 from messaging.inbound import InboundMessage
 from shopify.oauth import query_hmac
-from shopify.simulator import ShopifySimulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "e2e-sync-secret"
@@ -24,9 +24,7 @@ CUSTOMERS = 20_000
 
 @pytest.fixture
 def sim(settings, live_server):
-    with ShopifySimulator(api_key="client-id", api_secret=SECRET, seed=7, webhook_retry_ms=5) as simulator:
-        for name, value in simulator.app_settings(app_url=live_server.url).items():
-            setattr(settings, name, value)
+    with shopify_simulator_for(settings, live_server, secret=SECRET, seed=7) as simulator:
         yield simulator
 
 

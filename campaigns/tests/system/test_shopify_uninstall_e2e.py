@@ -13,8 +13,8 @@ from django.db.models import Sum
 from campaigns.models import Batch, Campaign, CampaignRecipient, Shop, ShopifyInstall, ShopifyWebhook
 from campaigns.services.sending.enqueue import campaign_enqueue
 from campaigns.tests.support.send_helpers import add_contacts_sql, funded_shop, ledger_matches, sending_campaign
+from campaigns.tests.support.shopify_helpers import shopify_simulator_for
 from shopify.oauth import query_hmac
-from shopify.simulator import ShopifySimulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "e2e-uninstall-secret"
@@ -24,9 +24,7 @@ RECIPIENTS, BATCH = 4000, 100
 
 @pytest.fixture
 def sim(settings, live_server):
-    with ShopifySimulator(api_key="client-id", api_secret=SECRET, seed=5, webhook_retry_ms=5) as simulator:
-        for name, value in simulator.app_settings(app_url=live_server.url).items():
-            setattr(settings, name, value)
+    with shopify_simulator_for(settings, live_server, secret=SECRET, seed=5) as simulator:
         yield simulator
 
 
