@@ -89,8 +89,10 @@ def _sync(token: str) -> tuple[float, int]:
     from campaigns.models import ShopifyInstall
     from campaigns.services.shopify_sync.sync import shopify_sync_run
     from campaigns.services.shops import shop_create
+    from config.runtime import freeze_startup_objects
     from shopify.tokens import encrypt_token
 
+    freeze_startup_objects()  # as a worker process does at start (config/celery.py), where the sync task runs
     shop = shop_create(domain=SHOP)
     install = ShopifyInstall.objects.create(shop=shop, access_token=encrypt_token(token), sync_state="running",
                                             sync_mode="bulk")

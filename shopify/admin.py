@@ -1,7 +1,6 @@
 """The Admin API calls Shop SMS makes (SHOPIFY.md), over `AdminClient`: customer paging, the bulk export and
 its JSON Lines, consent write-back, webhook subscriptions, one-time purchases and the shop's plan."""
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import requests
 
 from shopify.client import AdminClient, obj_at
@@ -154,7 +154,7 @@ def bulk_line_customer(line: bytes, *, number: int) -> Customer | None:
     """One line of the export as a Customer; None for a line that is not one (a child line with `__parentId`,
     anything unreadable), logged by its `number` without its content."""
     try:
-        node = json.loads(line)
+        node = orjson.loads(line)  # its JSONDecodeError is a ValueError; a number beyond 64 bits is one too
         if isinstance(node, dict) and "__parentId" in node:
             raise WebhookParseError("a child line")
         return graphql_customer(node)

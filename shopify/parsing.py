@@ -102,11 +102,11 @@ def consent(payload: Any, *, graphql: bool) -> Consent | None:
         level = _either(get("opt_in_level"), get, "marketing_opt_in_level")
         updated = _either(get("consent_updated_at"), get, "updated_at")
         source = _either(get("consent_collected_from"), get, "collected_from")
+    state, level, updated, source = (enum(state, CONSENT_STATES), enum(level, OPT_IN_LEVELS), when(updated),
+                                     enum(source, COLLECTED_FROM))
     if state is None and level is None and updated is None and source is None:
         return None
-    result = Consent(state=enum(state, CONSENT_STATES), opt_in_level=enum(level, OPT_IN_LEVELS),
-                     updated_at=when(updated), collected_from=enum(source, COLLECTED_FROM))
-    return None if result == _NOTHING else result
+    return Consent(state, level, updated, source)
 
 
 def graphql_customer(node: Any) -> Customer:
@@ -146,6 +146,5 @@ def _either(value: Any, get: Any, other: str) -> Any:
     return value if value is not None else get(other)
 
 
-_NOTHING = Consent(state=None)
 _ENUM_SPELLINGS = {spelling: value for value in CONSENT_STATES + OPT_IN_LEVELS + COLLECTED_FROM
                    for spelling in (value, value.upper())}
