@@ -126,12 +126,14 @@ def bulk_customers(url: str, *, timeout_s: float = 60.0, on_skip: Callable[[int]
                       read=lambda response: _lines(response.iter_lines(chunk_size=256 * 1024), on_skip))
 
 
-def bulk_line_blocks(url: str, *, skip: int = 0, lines: int = 50_000, timeout_s: float = 60.0
-                     ) -> Iterator[list[bytes]]:
+def bulk_line_blocks(url: str, *, skip: int = 0, lines: int = 50_000, first: int | None = None,
+                     timeout_s: float = 60.0) -> Iterator[list[bytes]]:
     """The export's non-empty lines, raw, in blocks of `lines` (the last one shorter), after the first `skip`
-    of them: for a reader that hands whole blocks on (the sync's reading thread); `bulk_line_customer` reads each."""
-    return _bulk_file(url, timeout_s=timeout_s,
-                      read=lambda response: _blocks(response.iter_content(chunk_size=1 << 20), skip, lines))
+    of them: for a reader that hands whole blocks on (the sync's reading thread); `bulk_line_customer` reads each.
+    `first`: the first block that many lines, each next one twice the last up to `lines`, so the reader's consumer
+    starts on a small block while the bigger ones are read."""
+    return _bulk_file(url, timeout_s=timeout_s, read=lambda response: _blocks(
+        response.iter_content(chunk_size=1 << 20), skip, lines, first or lines))
 
 
 def _bulk_file(url: str, *, timeout_s: float, read: Callable[[requests.Response], Iterator[Any]]) -> Iterator[Any]:
@@ -234,9 +236,10 @@ def _lines(lines: Iterator[bytes], on_skip: Callable[[int], None] | None) -> Ite
         yield customer
 
 
-def _blocks(chunks: Iterator[bytes], skip: int, size: int) -> Iterator[list[bytes]]:
-    """Lines as `iter_lines` splits them (a line ends at \\n, \\r\\n or \\r), empty ones left out."""
-    pending, block = b"", []
+def _blocks(chunks: Iterator[bytes], skip: int, size: int, first: int) -> Iterator[list[bytes]]:
+    """Lines as `iter_lines` splits them (a line ends at \\n, \\r\\n or \\r), empty ones left out; blocks of
+    `first` lines, doubling up to `size`."""
+    pending, block, limit = b"", [], min(first, size)
     for chunk in chunks:
         data = pending + chunk
         end = max(data.rfind(b"\n"), data.rfind(b"\r"))
@@ -249,9 +252,10 @@ def _blocks(chunks: Iterator[bytes], skip: int, size: int) -> Iterator[list[byte
             dropped = min(skip, len(block))
             del block[:dropped]
             skip -= dropped
-        while len(block) >= size:
-            yield block[:size]
-            del block[:size]
+        while len(block) >= limit:
+            yield block[:limit]
+            del block[:limit]
+            limit = min(limit * 2, size)
     block.extend(_split(pending))
     del block[:skip]
     if block:

@@ -138,6 +138,8 @@ def webhook_customer(payload: Any) -> Customer:
 
 def tags(value: Any) -> tuple[str, ...]:
     """Tags as a list (GraphQL) or a comma-separated string (webhooks)."""
+    if not value:  # most customers have none
+        return ()
     items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
     return tuple(tag for tag in (text(item) for item in items) if tag)
 

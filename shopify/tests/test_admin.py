@@ -155,6 +155,16 @@ def test_bulk_customers_stream_the_lines_and_skip_what_is_not_a_customer():
 
 
 @responses.activate
+def test_bulk_line_blocks_start_small_and_double_up_to_the_block_size_after_the_lines_skipped():
+    lines = [json.dumps(node(n)) for n in range(1, 41)]
+    responses.get(BULK_URL, body="\r\n".join(lines[:20]) + "\n\n" + "\n".join(lines[20:]))
+    blocks = list(admin.bulk_line_blocks(BULK_URL, skip=3, lines=8, first=3))
+    assert [len(block) for block in blocks] == [3, 6, 8, 8, 8, 4]
+    assert [line.decode() for block in blocks for line in block] == lines[3:]
+    assert [len(block) for block in admin.bulk_line_blocks(BULK_URL, lines=16)] == [16, 16, 8]
+
+
+@responses.activate
 def test_bulk_customers_refuse_an_unavailable_file():
     responses.get(BULK_URL, status=403)
     with pytest.raises(TransientError, match="403"):

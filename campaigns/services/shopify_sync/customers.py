@@ -73,17 +73,18 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
     are left alone. Must run inside a transaction; it holds the shop's contact-write lock until commit."""
     applied = Applied()
     rows = _rows(customers, applied, region=shop.default_region, with_profile=with_profile)
-    return _rows_apply(shop=shop, rows=rows, data=None, applied=applied, now=now)
+    return _rows_apply(shop=shop, rows=rows, applied=applied, now=now)
 
 
 @dataclass
 class ReadBlock:
     """A block of the bulk export's lines read into staging rows, without the database (the sync's reading
-    thread does it while the last block is applied): the rows, the same as COPY text, and the customers seen
-    and skipped without a phone."""
+    thread does it while the last block is applied): the rows, the same as COPY text, the customers among them
+    with two phones, and the customers seen and skipped without a phone."""
 
     rows: list[tuple]
     data: bytes
+    two_phones: list[int]
     applied: Applied
 
 
@@ -94,20 +95,23 @@ def customer_lines_read(lines: list[bytes], *, first_number: int, region: str) -
     customers = (customer for number, line in enumerate(lines, start=first_number)
                  if (customer := admin.bulk_line_customer(line, number=number)) is not None)
     rows = _rows(customers, applied, region=region, with_profile=True)
-    return ReadBlock(rows, _copy_text(rows), applied)
+    return ReadBlock(rows, _copy_text(rows), _two_phone_customers(rows), applied)
 
 
 def customer_lines_apply(*, shop: Shop, block: ReadBlock, now: datetime) -> Applied:
     """`customers_apply` for a block `customer_lines_read` made."""
-    return _rows_apply(shop=shop, rows=block.rows, data=block.data, applied=replace(block.applied), now=now)
+    return _rows_apply(shop=shop, rows=block.rows, data=block.data, two_phones=block.two_phones,
+                       applied=replace(block.applied), now=now)
 
 
-def _rows_apply(*, shop: Shop, rows: list[tuple], data: bytes | None, applied: Applied, now: datetime) -> Applied:
-    """Apply staging `rows` (`data`: the same as COPY text, None to make it here), adding to `applied`."""
+def _rows_apply(*, shop: Shop, rows: list[tuple], applied: Applied, now: datetime, data: bytes | None = None,
+                two_phones: list[int] | None = None) -> Applied:
+    """Apply staging `rows` (`data` and `two_phones`: made from them beforehand, None to make them here), adding
+    to `applied`."""
     erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
     if erased:  # a customer erased on request (privacy.py) stays out
         applied.skipped_no_phone += sum(row[1] in erased for row in rows)
-        rows, data = [row for row in rows if row[1] not in erased], None
+        rows, data, two_phones = [row for row in rows if row[1] not in erased], None, None
     if not rows:
         return applied
     _serialise_contact_writes(shop=shop)
@@ -119,7 +123,8 @@ def _rows_apply(*, shop: Shop, rows: list[tuple], data: bytes | None, applied: A
         _staging(cursor)
         with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             copy.write(_copy_text(rows) if data is None else data)
-        _upsert(cursor, shop=shop, now=now, applied=applied)
+        _upsert(cursor, shop=shop, now=now, applied=applied,
+                two_phones=_two_phone_customers(rows) if two_phones is None else two_phones)
     return applied
 
 
@@ -137,6 +142,17 @@ def _rows(customers: Iterable[Customer], applied: Applied, *, region: str, with_
                      customer.updated_at, consent and consent.state, consent and consent.opt_in_level,
                      consent and consent.updated_at, consent and consent.collected_from))
     return rows
+
+
+def _two_phone_customers(rows: list[tuple]) -> list[int]:
+    """The customers staged with more than one phone (a moved customer's old and new numbers in one chunk):
+    _UNLINK_MOVED's second kind of candidate. Counted here, on the reading thread, rather than by a grouping of
+    the staging table in the statement."""
+    first_phone, found = {}, set()
+    for row in rows:
+        if first_phone.setdefault(row[0], row[1]) != row[1]:
+            found.add(row[0])
+    return sorted(found)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -157,11 +173,12 @@ def _copy_text(rows: list[tuple]) -> bytes:
     ]).encode()
 
 
-def _upsert(cursor, *, shop: Shop, now: datetime, applied: Applied) -> None:
+def _upsert(cursor, *, shop: Shop, now: datetime, applied: Applied, two_phones: list[int]) -> None:
     # The planner, knowing nothing of the staging table, costs the statement past jit_above_cost: compiling it
-    # took 60-90 ms a chunk (and a webhook's one row), more than running it gains.
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE})
+    # took 60-90 ms a chunk (and a webhook's one row), more than running it gains. The chunk's sort of the staged
+    # rows spilled to disk in the default 4 MB.
+    cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+    cursor.execute(_UPSERT, {"shop": shop.pk, "now": now, "source": SHOPIFY_SOURCE, "two_phones": two_phones})
     applied.created, applied.updated, applied.events, moving = cursor.fetchone()
     if moving:
         cursor.execute(_UNLINK_MOVED, {"shop": shop.pk, "customers": moving})
@@ -228,6 +245,8 @@ WITH src AS (
     FROM fresh
 ), target AS (
     SELECT phone, customer_id, contact_id, state, opt_in_level, collected_from, consent_at,
+           CASE WHEN contact_id IS NULL THEN nextval((SELECT pg_get_serial_sequence('{_CONTACT}', 'id'))::regclass)
+           END AS new_id,
            CASE WHEN profile_fresh THEN COALESCE(first_name, '') ELSE COALESCE(c_first, '') END AS n_first,
            CASE WHEN profile_fresh THEN COALESCE(last_name, '') ELSE COALESCE(c_last, '') END AS n_last,
            CASE WHEN grants THEN true WHEN withdraws THEN false ELSE c_consent END AS n_consent,
@@ -244,10 +263,10 @@ WITH src AS (
            CASE WHEN grants AND NOT was_messageable THEN 'granted'
                 WHEN withdraws AND was_messageable THEN 'withdrawn' END AS action
     FROM decided
-), created AS (  -- phones the probe found nowhere in the shop: a plain INSERT, no conflict to arbitrate
-    INSERT INTO {_CONTACT} ({_INSERTED})
-    SELECT {_INSERTED_VALUES} FROM target WHERE contact_id IS NULL  -- in phone order already (src)
-    RETURNING id, phone, true AS inserted
+), created AS (  -- phones the probe found nowhere in the shop: a plain INSERT, no conflict to arbitrate; their
+    -- ids taken beforehand (new_id), so their events need not wait for (and join) what the INSERT returns
+    INSERT INTO {_CONTACT} (id, {_INSERTED})
+    SELECT new_id, {_INSERTED_VALUES} FROM target WHERE contact_id IS NULL  -- in phone order already (src)
 ), changed AS (
     INSERT INTO {_CONTACT} AS c ({_INSERTED})
     SELECT {_INSERTED_VALUES} FROM target WHERE contact_id IS NOT NULL ORDER BY phone
@@ -256,17 +275,15 @@ WITH src AS (
     WHERE ({", ".join(f"c.{name}" for name in _COMPARED)})
         IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in _COMPARED)})
     RETURNING c.id, c.phone, (xmax = 0) AS inserted
-), written AS (
-    SELECT * FROM created UNION ALL SELECT * FROM changed
 ), events AS (
     INSERT INTO {_EVENT} (shop_id, contact_id, phone, action, source, detail, occurred_at)
-    SELECT %(shop)s, w.id, w.phone, t.action, %(source)s,
+    SELECT %(shop)s, COALESCE(t.new_id, w.id), t.phone, t.action, %(source)s,
            concat_ws(' ', 'state=' || t.state, 'opt_in_level=' || t.opt_in_level,
                      'collected_from=' || t.collected_from, 'consent_updated_at='
                      || to_char(t.consent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
            %(now)s
-    FROM written w JOIN target t ON t.phone = w.phone
-    WHERE t.action IS NOT NULL
+    FROM target t LEFT JOIN changed w ON t.contact_id IS NOT NULL AND w.phone = t.phone
+    WHERE t.action IS NOT NULL AND (t.new_id IS NOT NULL OR w.id IS NOT NULL)
     RETURNING 1
 ), moving AS (  -- customers _UNLINK_MOVED may find (its note), seen in the snapshot before this statement's writes
     SELECT s.customer_id FROM {_IN} s CROSS JOIN LATERAL (
@@ -278,18 +295,18 @@ WITH src AS (
             BETWEEN (SELECT min(customer_id) FROM {_IN}) AND (SELECT max(customer_id) FROM {_IN})
     )
     UNION
-    SELECT customer_id FROM {_IN} WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING min(phone) <> max(phone)
+    SELECT unnest(%(two_phones)s::bigint[])
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events),
-       (SELECT array_agg(customer_id) FROM moving)
-FROM written
+SELECT (SELECT count(*) FROM target WHERE contact_id IS NULL) + count(*) FILTER (WHERE inserted),
+       count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM events), (SELECT array_agg(customer_id) FROM moving)
+FROM changed
 """
 # A customer whose phone changed in Shopify: the contact of the old phone is no longer that customer. Found by
 # an index probe per staged row (never a scan of the shop's contacts, however many it has), of the staged
 # customers `moving` names: after _UPSERT, a contact of customer X with another phone than a staged (X, phone)
 # either had X before the statement (its `moving` probe, which misses cheaply for the new customers of a first
 # sync where probing after the insert would find each one's own new contact) or was given X by it, which takes a
-# second staged phone of X (its `moving` count).
+# second staged phone of X (`two_phones`, counted in Python).
 _UNLINK_MOVED = f"""
 UPDATE {_CONTACT} SET shopify_customer_id = NULL
 WHERE id = ANY(ARRAY(

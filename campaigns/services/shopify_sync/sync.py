@@ -41,6 +41,7 @@ from shopify.errors import UserErrors
 logger = logging.getLogger(__name__)
 State = ShopifyInstall.SyncState
 BULK_CHUNK = 50_000
+BULK_FIRST = BULK_CHUNK // 8  # the first blocks smaller: PostgreSQL starts while the next ones are parsed
 
 
 def shopify_sync_run(*, install_id: int) -> str:
@@ -84,7 +85,7 @@ def _paged(install: ShopifyInstall, client: AdminClient) -> str:
 def _bulk(install: ShopifyInstall, client: AdminClient) -> None:
     url = install.sync_bulk_url or _bulk_url(install, client)
     lines_done = install.sync_offset
-    blocks = admin.bulk_line_blocks(url, skip=lines_done, lines=BULK_CHUNK)
+    blocks = admin.bulk_line_blocks(url, skip=lines_done, lines=BULK_CHUNK, first=BULK_FIRST)
     for lines, block in _read_ahead(_read(blocks, first=lines_done + 1, region=install.shop.default_region)):
         lines_done += lines
         _chunk_apply(install, lambda now, block=block: customer_lines_apply(shop=install.shop, block=block, now=now),
