@@ -29,7 +29,9 @@ from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
 from campaigns.services.contacts.suppression import suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
+from campaigns.services.shopify_sync.customers_new import NewRows, new_rows, new_rows_copy
 from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
+from campaigns.services.shopify_sync.rows import COPY_ESCAPES, COPY_NULL
 from shopify import admin
 from shopify.records import Customer
 
@@ -51,6 +53,7 @@ class Applied:
     updated: int = 0
     skipped_no_phone: int = 0
     events: int = 0
+    by_copy: bool = False  # written by customers_new.py's COPY
 
 
 def customer_phone(raw: str | None, *, region: str) -> str | None:
@@ -79,39 +82,45 @@ def customers_apply(*, shop: Shop, customers: Iterable[Customer], now: datetime,
 @dataclass
 class ReadBlock:
     """A block of the bulk export's lines read into staging rows, without the database (the sync's reading
-    thread does it while the last block is applied): the rows, the same as COPY text, the customers among them
-    with two phones, and the customers seen and skipped without a phone."""
+    thread does it while the last block is applied): the rows; made from them for the way the block is to be
+    applied, either the same as COPY text and the customers among them with two phones, or their contacts and
+    events as new ones (customers_new.py); and the customers seen and skipped without a phone."""
 
     rows: list[tuple]
-    data: bytes
-    two_phones: list[int]
     applied: Applied
+    data: bytes | None = None
+    two_phones: list[int] | None = None
+    new: NewRows | None = None
 
 
-def customer_lines_read(lines: list[bytes], *, first_number: int, region: str) -> ReadBlock:
+def customer_lines_read(lines: list[bytes], *, first_number: int, region: str, as_new: bool = False) -> ReadBlock:
     """A block of the bulk export's lines (numbered from `first_number`) read by `admin.bulk_line_customer`; lines
-    that are not customers are skipped (and not seen)."""
+    that are not customers are skipped (and not seen). `as_new`: made to be written as new contacts, where it
+    can be (customer_lines_apply)."""
     applied = Applied()
     customers = (customer for number, line in enumerate(lines, start=first_number)
                  if (customer := admin.bulk_line_customer(line, number=number)) is not None)
     rows = _rows(customers, applied, region=region, with_profile=True)
-    return ReadBlock(rows, _copy_text(rows), _two_phone_customers(rows), applied)
+    if as_new and (new := new_rows(rows)) is not None:
+        return ReadBlock(rows, applied, new=new)
+    return ReadBlock(rows, applied, data=_copy_text(rows), two_phones=_two_phone_customers(rows))
 
 
 def customer_lines_apply(*, shop: Shop, block: ReadBlock, now: datetime) -> Applied:
-    """`customers_apply` for a block `customer_lines_read` made."""
-    return _rows_apply(shop=shop, rows=block.rows, data=block.data, two_phones=block.two_phones,
+    """`customers_apply` for a block `customer_lines_read` made: as new contacts by COPY where it was made so and
+    none of its phones or customers is in the shop (`applied.by_copy`), else by the statement."""
+    return _rows_apply(shop=shop, rows=block.rows, data=block.data, two_phones=block.two_phones, new=block.new,
                        applied=replace(block.applied), now=now)
 
 
 def _rows_apply(*, shop: Shop, rows: list[tuple], applied: Applied, now: datetime, data: bytes | None = None,
-                two_phones: list[int] | None = None) -> Applied:
-    """Apply staging `rows` (`data` and `two_phones`: made from them beforehand, None to make them here), adding
-    to `applied`."""
+                two_phones: list[int] | None = None, new: NewRows | None = None) -> Applied:
+    """Apply staging `rows` (`data`, `two_phones`, `new`: made from them beforehand, None to make the first two
+    here), adding to `applied`."""
     erased = suppressed_phones(shop=shop, phones=[row[1] for row in rows])
     if erased:  # a customer erased on request (privacy.py) stays out
         applied.skipped_no_phone += sum(row[1] in erased for row in rows)
-        rows, data, two_phones = [row for row in rows if row[1] not in erased], None, None
+        rows, data, two_phones, new = [row for row in rows if row[1] not in erased], None, None, None
     if not rows:
         return applied
     _serialise_contact_writes(shop=shop)
@@ -120,6 +129,9 @@ def _rows_apply(*, shop: Shop, rows: list[tuple], applied: Applied, now: datetim
             shop=shop, rows=rows, now=now, source=SHOPIFY_SOURCE)
         return applied
     with connection.cursor() as cursor:
+        if new is not None and new_rows_copy(cursor, shop=shop, new=new, now=now):
+            applied.created, applied.events, applied.by_copy = len(new.contacts), len(new.events), True
+            return applied
         _staging(cursor)
         with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             copy.write(_copy_text(rows) if data is None else data)
@@ -155,20 +167,18 @@ def _two_phone_customers(rows: list[tuple]) -> list[int]:
     return sorted(found)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NULL = "\\N"
 
 
 def _copy_text(rows: list[tuple]) -> bytes:
     """`rows` as COPY text data (PostgreSQL's escapes; times with their offset), made without a connection. The
     phone is E.164 (customer_phone) and the enums one of their spellings (shopify.parsing.enum): only the names
     can hold a character COPY escapes. Written out per column: a million rows are a few seconds of the sync."""
-    escapes = _COPY_ESCAPES
+    escapes = COPY_ESCAPES
     return "".join([
-        f"{customer_id}\t{phone}\t{_NULL if first is None else first.translate(escapes)}\t"
-        f"{_NULL if last is None else last.translate(escapes)}\t{'t' if profile else 'f'}\t"
-        f"{_NULL if updated is None else updated.isoformat()}\t{state or _NULL}\t{level or _NULL}\t"
-        f"{_NULL if at is None else at.isoformat()}\t{source or _NULL}\n"
+        f"{customer_id}\t{phone}\t{COPY_NULL if first is None else first.translate(escapes)}\t"
+        f"{COPY_NULL if last is None else last.translate(escapes)}\t{'t' if profile else 'f'}\t"
+        f"{COPY_NULL if updated is None else updated.isoformat()}\t{state or COPY_NULL}\t{level or COPY_NULL}\t"
+        f"{COPY_NULL if at is None else at.isoformat()}\t{source or COPY_NULL}\n"
         for customer_id, phone, first, last, profile, updated, state, level, at, source in rows
     ]).encode()
 

@@ -3,9 +3,10 @@ decisions per row in Python over one locked read of the rows' contacts, then one
 that change and one bulk insert of their consent events (chunks of 1000). The tests run both implementations
 over the same cases (test_sync.py, test_webhook_topics.py), so they cannot drift apart unnoticed."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from campaigns.models import ConsentEvent, Contact, Shop
+from campaigns.services.shopify_sync.rows import consent_detail, row_recency
 
 CHUNK = 1000
 _STATE_FIELDS = ("first_name", "last_name", "sms_consent", "consent_at", "consent_source", "opted_out_at",
@@ -16,7 +17,7 @@ _STATE_FIELDS = ("first_name", "last_name", "sms_consent", "consent_at", "consen
 def customers_apply_portable(*, shop: Shop, rows: list[tuple], now: datetime, source: str) -> tuple[int, int, int]:
     """Apply `rows` (customers.py's row tuples); (created, updated, events)."""
     newest: dict[str, tuple] = {}
-    for row in sorted(rows, key=_recency):
+    for row in sorted(rows, key=row_recency):
         newest[row[1]] = row
     created = updated = events = 0
     phones = sorted(newest)
@@ -33,7 +34,7 @@ def customers_apply_portable(*, shop: Shop, rows: list[tuple], now: datetime, so
                                   **after))
             created, updated = created + (before is None), updated + (before is not None)
             if action:
-                history.append((phone, action, _detail(newest[phone])))
+                history.append((phone, action, consent_detail(newest[phone])))
         Contact.objects.bulk_create(writes, update_conflicts=True, unique_fields=["shop", "phone"],
                                     update_fields=[*_STATE_FIELDS, "updated_at"])
         ids = dict(Contact.objects.filter(shop=shop, phone__in=[p for p, _, _ in history]).values_list("phone", "id"))
@@ -42,13 +43,6 @@ def customers_apply_portable(*, shop: Shop, rows: list[tuple], now: datetime, so
             for phone, action, detail in history)
         events += len(history)
     return created, updated, events
-
-
-def _recency(row: tuple) -> tuple:
-    """Ascending as customers.py's DISTINCT ON prefers (the last wins): newest update, newest consent, id."""
-    _, _, _, _, _, updated_at, _, _, consent_at, _ = row
-    return (updated_at.timestamp() if updated_at else float("-inf"),
-            consent_at.timestamp() if consent_at else float("-inf"), row[0])
 
 
 def _decide(row: tuple, before: Contact | None, *, now: datetime, source: str) -> tuple[dict, str | None]:
@@ -81,10 +75,3 @@ def _decide(row: tuple, before: Contact | None, *, now: datetime, source: str) -
     }
     return after, action
 
-
-def _detail(row: tuple) -> str:
-    _, _, _, _, _, _, state, level, consent_at, collected_from = row
-    parts = [f"state={state}" if state else "", f"opt_in_level={level}" if level else "",
-             f"collected_from={collected_from}" if collected_from else "",
-             f"consent_updated_at={consent_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if consent_at else ""]
-    return " ".join(part for part in parts if part)

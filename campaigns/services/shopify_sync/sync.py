@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.models import ShopifyInstall
+from campaigns.models import Contact, ShopifyInstall
 from campaigns.services.errors import DomainError
 from campaigns.services.shopify_sync.customers import (
     Applied,
@@ -83,19 +83,33 @@ def _paged(install: ShopifyInstall, client: AdminClient) -> str:
 
 
 def _bulk(install: ShopifyInstall, client: AdminClient) -> None:
+    """Apply the bulk file from its checkpoint. Blocks are read and written as new contacts (customers_new.py)
+    while the shop had no contacts when this began and no chunk met one of its phones or customers."""
     url = install.sync_bulk_url or _bulk_url(install, client)
-    lines_done = install.sync_offset
+    lines_done, shop = install.sync_offset, install.shop
+    as_new = threading.Event()
+    if not Contact.objects.filter(shop=shop).exists():
+        as_new.set()
+
+    def apply(now: datetime, block: ReadBlock) -> Applied:
+        if not as_new.is_set():
+            block.new = None  # read ahead before a chunk met the shop's contacts
+        applied = customer_lines_apply(shop=shop, block=block, now=now)
+        if block.new is not None and not applied.by_copy:
+            as_new.clear()
+        return applied
+
     blocks = admin.bulk_line_blocks(url, skip=lines_done, lines=BULK_CHUNK, first=BULK_FIRST)
-    for lines, block in _read_ahead(_read(blocks, first=lines_done + 1, region=install.shop.default_region)):
+    for lines, block in _read_ahead(_read(blocks, first=lines_done + 1, region=shop.default_region, as_new=as_new)):
         lines_done += lines
-        _chunk_apply(install, lambda now, block=block: customer_lines_apply(shop=install.shop, block=block, now=now),
-                     cursor="", offset=lines_done, mode="bulk")
+        _chunk_apply(install, lambda now, block=block: apply(now, block), cursor="", offset=lines_done, mode="bulk")
 
 
-def _read(blocks: Iterator[list[bytes]], *, first: int, region: str) -> Iterator[tuple[int, ReadBlock]]:
+def _read(blocks: Iterator[list[bytes]], *, first: int, region: str, as_new: threading.Event
+          ) -> Iterator[tuple[int, ReadBlock]]:
     """Each block's count of lines and its staging rows, lines numbered from `first`."""
     for lines in blocks:
-        yield len(lines), customer_lines_read(lines, first_number=first, region=region)
+        yield len(lines), customer_lines_read(lines, first_number=first, region=region, as_new=as_new.is_set())
         first += len(lines)
 
 

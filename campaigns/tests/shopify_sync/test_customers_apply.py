@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 
 from campaigns.models import ConsentEvent, Contact
-from campaigns.services.shopify_sync import customers
+from campaigns.services.shopify_sync import customers, customers_new
 from campaigns.services.shopify_sync.customers import customers_apply
 from campaigns.tests.support.factories import ShopFactory
 from shopify import admin
@@ -118,3 +118,70 @@ def test_a_bulk_block_read_without_the_database_applies_as_its_customers_do():
     records = [record for number, line in enumerate(lines) if (record := admin.bulk_line_customer(line, number=number))]
     assert (applied.seen, applied.created) == (8, 6) == (_apply(by_records, records).seen, 6)
     assert _state(by_lines) == _state(by_records)
+
+
+def _block(records: list[Customer]) -> customers.ReadBlock:
+    """A block made to be written as new contacts, as the sync's reading thread makes it."""
+    applied = customers.Applied()
+    rows = customers._rows(records, applied, region="US", with_profile=True)
+    return customers.ReadBlock(rows, applied, new=customers_new.new_rows(rows))
+
+
+def _apply_block(shop, block):
+    with transaction.atomic():
+        return customers.customer_lines_apply(shop=shop, block=block, now=NOW)
+
+
+def _new_contacts_cases() -> list[Customer]:
+    """Every consent state and none, names COPY must escape (and a NUL no column can hold), a consent state
+    without its time, a customer without names, and one phone twice with the newer row second."""
+    records = [_customer(number) for number in range(24)]
+    records[3] = replace(records[3], first_name="Ann\\a\tB\nC\rD\0", last_name="Łódź \\N")
+    records[4] = replace(records[4], consent=Consent(state="subscribed"))
+    records[5] = replace(records[5], first_name=None, last_name=None, updated_at=None)
+    older, newer = _customer(30, phone="+12125550077", updated=60), _customer(31, phone="+12125550077")
+    return [*records, newer, older]
+
+
+def test_new_contacts_by_copy_equal_the_statement_s_contacts_and_events(implementation):
+    if implementation == "portable":
+        pytest.skip("COPY of new contacts is PostgreSQL's (customers_new.py)")
+    by_copy, by_statement = ShopFactory(), ShopFactory()
+    applied = _apply_block(by_copy, _block(_new_contacts_cases()))
+    expected = _apply(by_statement, _new_contacts_cases())
+    assert applied.by_copy and not expected.by_copy
+    assert (applied.seen, applied.created, applied.updated, applied.events) == (
+        expected.seen, expected.created, expected.updated, expected.events) == (26, 25, 0, 5)
+    assert _state(by_copy) == _state(by_statement)
+    assert Contact.objects.get(shop=by_copy, phone="+12125550003").first_name == "Ann\\a\tB\nC\rD"
+    assert Contact.objects.get(shop=by_copy, phone="+12125550077").shopify_customer_id == 1031
+
+
+def test_a_block_meeting_the_shop_s_contacts_goes_the_statement_s_way_and_writes_nothing_twice(implementation):
+    if implementation == "portable":
+        pytest.skip("COPY of new contacts is PostgreSQL's (customers_new.py)")
+    shop, expected = ShopFactory(), ShopFactory()
+    _apply(shop, [_customer(20)])  # one phone of the block exists
+    _apply(expected, [_customer(20)])
+    applied = _apply_block(shop, _block(_new_contacts_cases()))
+    assert not applied.by_copy and applied.created == 24
+    _apply(expected, _new_contacts_cases())
+    assert _state(shop) == _state(expected)
+
+
+def test_a_block_holding_a_linked_customer_goes_the_statement_s_way(implementation):
+    if implementation == "portable":
+        pytest.skip("COPY of new contacts is PostgreSQL's (customers_new.py)")
+    shop = ShopFactory()
+    _apply(shop, [_customer(1)])
+    moved = _customer(1, phone="+12125559999", updated=-60)
+    applied = _apply_block(shop, _block([moved, _customer(7)]))
+    assert not applied.by_copy
+    linked = dict(Contact.objects.filter(shop=shop).values_list("phone", "shopify_customer_id"))
+    assert linked == {"+12125550001": None, "+12125559999": 1001, "+12125550007": 1007}
+
+
+def test_a_customer_with_two_phones_is_not_made_a_block_of_new_contacts():
+    records = [_customer(1), replace(_customer(2), customer_id=1001)]
+    assert customers_new.new_rows(customers._rows(records, customers.Applied(), region="US", with_profile=True)
+                                  ) is None
