@@ -1,5 +1,6 @@
 """The Shopify simulator over real HTTP (a thread), driven by our own OAuth helpers and Admin client."""
 
+import http.client
 import json
 import os
 import socket
@@ -18,6 +19,7 @@ from shopify import admin, oauth
 from shopify.client import AdminClient
 from shopify.errors import AuthError, GraphQLError, Locked, NotFound, OAuthError, Throttled, UserErrors
 from shopify.simulator import ShopifySimulator, SimulatorConfig
+from shopify.simulator import customers as customers_module
 from shopify.webhooks import parse_webhook, verify_webhook
 
 SECRET = "sim-secret-for-tests"
@@ -232,6 +234,98 @@ def test_bulk_export_includes_changes_and_hides_deletions(sim):
     customers = list(admin.bulk_customers(admin.bulk_operation_wait(client, sleep=lambda s: None).url))
     assert len(customers) == 30 and customers[0].first_name == "Zoë" and customers[-1].phone == "+12125550100"
     assert first not in {c.customer_id for c in customers}
+
+
+@pytest.fixture
+def rendered_lines(monkeypatch):
+    """The generated customer lines the simulator renders (their ids), counted by wrapping the line writer."""
+    rendered = []
+    original = customers_module._generated_line
+
+    def counting(customer_id, *args):
+        rendered.append(customer_id)
+        return original(customer_id, *args)
+
+    monkeypatch.setattr(customers_module, "_generated_line", counting)
+    return rendered
+
+
+def _bulk_url(sim, customers: int) -> str:
+    client = _client(sim, customers=customers)
+    admin.bulk_customers_start(client)
+    return admin.bulk_operation_wait(client, sleep=lambda s: None).url
+
+
+def _read(url: str) -> bytes:
+    answer = requests.get(url, timeout=30)
+    assert answer.status_code == 200
+    return answer.content
+
+
+def test_bulk_export_is_rendered_once_for_an_unchanged_store(sim, rendered_lines):
+    url = _bulk_url(sim, customers=5000)
+    first = _read(url)
+    assert len(rendered_lines) == 5000 and first.count(b"\n") == 5000
+    assert _read(url) == first and len(rendered_lines) == 5000  # served from the kept render
+
+
+@pytest.mark.parametrize("change", ["change", "create", "delete"])
+def test_bulk_export_shows_a_change_made_after_it_was_kept(sim, rendered_lines, change):
+    url = _bulk_url(sim, customers=300)
+    base, first = f"{sim.base_url}/_sim/shops/{SHOP}", sim.shop(SHOP).customers.base_id
+    before = _read(url)
+    assert _read(url) == before and len(rendered_lines) == 300
+    if change == "change":
+        requests.post(f"{base}/customers", json={"id": first + 1, "first_name": "Zoë"}, timeout=5)
+    elif change == "create":
+        requests.post(f"{base}/customers", json={"phone": "+12125550100"}, timeout=5)
+    else:
+        requests.post(f"{base}/customers/{first}/delete", timeout=5)
+    after = _read(url)
+    shown = {"change": "Zoë".encode() in after, "create": b'"+12125550100"' in after,
+             "delete": f'"gid://shopify/Customer/{first}"'.encode() not in after}
+    assert shown[change] and after != before
+    rendered = len(rendered_lines)
+    assert _read(url) == after and len(rendered_lines) == rendered  # the new version is kept in turn
+
+
+def test_bulk_export_read_abandoned_midway_keeps_nothing(sim, rendered_lines, monkeypatch):
+    url = urlsplit(_bulk_url(sim, customers=50_000))  # ~24 MB: more than the sockets' buffers hold
+    closed = threading.Event()
+    original = customers_module.CustomerTable.jsonl
+
+    def tracked(self, chunk=2000):
+        try:
+            yield from original(self, chunk)
+        finally:
+            closed.set()
+
+    monkeypatch.setattr(customers_module.CustomerTable, "jsonl", tracked)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.request("GET", url.path)
+    answer = connection.getresponse()
+    assert answer.status == 200 and answer.read(1000)
+    answer.close()
+    connection.close()
+    assert closed.wait(10), "the simulator did not give up the abandoned export"
+    del rendered_lines[:]
+    table = sim.shop(SHOP).customers
+    fresh = b"".join(customers_module.CustomerTable(table.base_id, 50_000).jsonl())
+    del rendered_lines[:]
+    assert _read(url.geturl()) == fresh and len(rendered_lines) == 50_000  # rendered whole, not resumed
+    assert _read(url.geturl()) == fresh and len(rendered_lines) == 50_000
+
+
+def test_bulk_export_changed_while_rendering_is_not_kept(rendered_lines):
+    table = customers_module.CustomerTable(base_id=1000, count=5000)
+    reading = table.jsonl(chunk=1000)
+    head = next(reading)
+    table.delete(1000)  # a customer already sent in `head`
+    stale = head + b"".join(reading)
+    assert b'"gid://shopify/Customer/1000"' in stale
+    current = b"".join(table.jsonl(chunk=1000))
+    assert b'"gid://shopify/Customer/1000"' not in current and len(rendered_lines) == 5000 + 4999
+    assert b"".join(table.jsonl(chunk=1000)) == current and len(rendered_lines) == 5000 + 4999
 
 
 def test_consent_write_back_changes_the_store_and_sends_the_echo_webhooks(sim, receiver):
