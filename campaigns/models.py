@@ -4,6 +4,7 @@ from datetime import time
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 
 class Shop(models.Model):
@@ -93,8 +94,10 @@ class Contact(models.Model):
     reply_opted_out_at = models.DateTimeField(null=True, blank=True)
     reply_opted_out_sender = models.CharField(max_length=20, blank=True, default="", db_default="")
     timezone = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Database defaults too: a first Shopify sync's COPY of new contacts leaves them to PostgreSQL (the start of
+    # its chunk's transaction) rather than have it parse the same time twice a row (customers_new.py).
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     # The Shopify customer this contact was synced from, and the newest states of it we applied (an older
     # delivery never overwrites them: services/shopify_sync/customers.py). Database defaults, so set-based
     # INSERTs that name only the older columns keep working.

@@ -31,7 +31,7 @@ from campaigns.services.contacts.suppression import suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
 from campaigns.services.shopify_sync.customers_new import NewRows, new_rows, new_rows_copy
 from campaigns.services.shopify_sync.customers_portable import customers_apply_portable
-from campaigns.services.shopify_sync.rows import COPY_ESCAPES, COPY_NULL
+from campaigns.services.shopify_sync.rows import COPY_ESCAPES, COPY_NULL, two_phone_customers
 from shopify import admin
 from shopify.records import Customer
 
@@ -53,7 +53,7 @@ class Applied:
     updated: int = 0
     skipped_no_phone: int = 0
     events: int = 0
-    by_copy: bool = False  # written by customers_new.py's COPY
+    copy: str = ""  # customers_new.py's outcome, where the chunk was made to be written as new contacts
 
 
 def customer_phone(raw: str | None, *, region: str) -> str | None:
@@ -92,6 +92,10 @@ class ReadBlock:
     two_phones: list[int] | None = None
     new: NewRows | None = None
 
+    def for_statement(self) -> None:
+        """Made for the statement rather than as new contacts."""
+        self.new, self.data, self.two_phones = None, _copy_text(self.rows), two_phone_customers(self.rows)
+
 
 def customer_lines_read(lines: list[bytes], *, first_number: int, region: str, as_new: bool = False) -> ReadBlock:
     """A block of the bulk export's lines (numbered from `first_number`) read by `admin.bulk_line_customer`; lines
@@ -101,14 +105,15 @@ def customer_lines_read(lines: list[bytes], *, first_number: int, region: str, a
     customers = (customer for number, line in enumerate(lines, start=first_number)
                  if (customer := admin.bulk_line_customer(line, number=number)) is not None)
     rows = _rows(customers, applied, region=region, with_profile=True)
-    if as_new and (new := new_rows(rows)) is not None:
-        return ReadBlock(rows, applied, new=new)
-    return ReadBlock(rows, applied, data=_copy_text(rows), two_phones=_two_phone_customers(rows))
+    block = ReadBlock(rows, applied, new=new_rows(rows) if as_new else None)
+    if block.new is None:
+        block.for_statement()
+    return block
 
 
 def customer_lines_apply(*, shop: Shop, block: ReadBlock, now: datetime) -> Applied:
     """`customers_apply` for a block `customer_lines_read` made: as new contacts by COPY where it was made so and
-    none of its phones or customers is in the shop (`applied.by_copy`), else by the statement."""
+    none of its phones or customers is in the shop (`applied.copy`), else by the statement."""
     return _rows_apply(shop=shop, rows=block.rows, data=block.data, two_phones=block.two_phones, new=block.new,
                        applied=replace(block.applied), now=now)
 
@@ -129,14 +134,16 @@ def _rows_apply(*, shop: Shop, rows: list[tuple], applied: Applied, now: datetim
             shop=shop, rows=rows, now=now, source=SHOPIFY_SOURCE)
         return applied
     with connection.cursor() as cursor:
-        if new is not None and new_rows_copy(cursor, shop=shop, new=new, now=now):
-            applied.created, applied.events, applied.by_copy = len(new.contacts), len(new.events), True
-            return applied
+        if new is not None and (copied := new_rows_copy(cursor, shop=shop, new=new, now=now)):
+            applied.copy = copied
+            if copied == "copied":
+                applied.created, applied.events = len(new.contacts), len(new.events)
+                return applied
         _staging(cursor)
         with cursor.copy(f"COPY {_IN} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             copy.write(_copy_text(rows) if data is None else data)
         _upsert(cursor, shop=shop, now=now, applied=applied,
-                two_phones=_two_phone_customers(rows) if two_phones is None else two_phones)
+                two_phones=two_phone_customers(rows) if two_phones is None else two_phones)
     return applied
 
 
@@ -154,19 +161,6 @@ def _rows(customers: Iterable[Customer], applied: Applied, *, region: str, with_
                      customer.updated_at, consent and consent.state, consent and consent.opt_in_level,
                      consent and consent.updated_at, consent and consent.collected_from))
     return rows
-
-
-def _two_phone_customers(rows: list[tuple]) -> list[int]:
-    """The customers staged with more than one phone (a moved customer's old and new numbers in one chunk):
-    _UNLINK_MOVED's second kind of candidate. Counted here, on the reading thread, rather than by a grouping of
-    the staging table in the statement."""
-    first_phone, found = {}, set()
-    for row in rows:
-        if first_phone.setdefault(row[0], row[1]) != row[1]:
-            found.add(row[0])
-    return sorted(found)
-
-
 
 
 def _copy_text(rows: list[tuple]) -> bytes:
@@ -316,7 +310,7 @@ FROM changed
 # customers `moving` names: after _UPSERT, a contact of customer X with another phone than a staged (X, phone)
 # either had X before the statement (its `moving` probe, which misses cheaply for the new customers of a first
 # sync where probing after the insert would find each one's own new contact) or was given X by it, which takes a
-# second staged phone of X (`two_phones`, counted in Python).
+# second staged phone of X (`two_phones`, rows.two_phone_customers).
 _UNLINK_MOVED = f"""
 UPDATE {_CONTACT} SET shopify_customer_id = NULL
 WHERE id = ANY(ARRAY(

@@ -8,13 +8,17 @@ update time as Shopify sent them; consent given (now, source `shopify`) when the
 state came; nothing opted out. Two rows of one phone: the one customers.py's DISTINCT ON keeps
 (rows.row_recency). A test holds this path and the statement to the same contacts and events.
 
-Whether the phones are new is not asked beforehand: the COPY runs under a savepoint and the shop's unique
-(shop, phone) index refuses a phone the shop has, another writer's or an earlier chunk's; the chunk then goes the
-statement's way, which decides per phone. sync.py tries this only while the shop had no contacts when the sync
-began and no chunk met one.
+Two things are asked first, each one index probe: whether a contact is linked to a customer in the chunk's range
+of ids (`LINKED`: a re-sync, or the pages a sync read before it switched to the bulk export; the statement would
+unlink a contact whose customer's phone moved), and, by the COPY itself, whether the shop has one of the phones:
+the COPY runs under a savepoint and the shop's unique (shop, phone) index refuses a phone the shop has (a contact
+imported otherwise, another writer's, an earlier chunk's). Either way the chunk goes the statement's way, which
+decides per phone; sync.py stops trying once a COPY was refused. A first sync reads the export in id order, so
+the customers of the chunks before are below the range.
 
-The rows are made on the sync's reading thread (`new_rows`); the contact ids (taken from the table's sequence),
-the shop and the time are put in when the chunk is applied.
+The rows are made on the sync's reading thread (`new_rows`), which also asks `LINKED` on a connection of its own,
+takes the contacts' ids from the table's sequence there and writes the COPY data (`new_rows_ready`); the apply
+asks `LINKED` again in its transaction and puts the time in.
 """
 
 from dataclasses import dataclass
@@ -22,16 +26,24 @@ from datetime import datetime
 from operator import itemgetter
 
 import psycopg
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.services.contacts.consent import SHOPIFY_SOURCE as SOURCE
-from campaigns.services.shopify_sync.rows import COPY_ESCAPES, COPY_NULL, consent_detail, row_recency
+from campaigns.services.shopify_sync.rows import (
+    COPY_ESCAPES,
+    COPY_NULL,
+    consent_detail,
+    row_recency,
+    two_phone_customers,
+)
 
 _NOW = "\0"  # stands for the apply's time; a NUL cannot be in the text otherwise (COPY_ESCAPES drops it)
+_NOW_BYTES = _NOW.encode()
+# The columns a new contact has other than their database default (the creation and update time: the chunk's
+# transaction's; nothing opted out).
 _CONTACT_COLUMNS = ("id, shop_id, phone, first_name, last_name, tags, sms_consent, consent_at, consent_source,"
-                    " opted_out_at, timezone, created_at, updated_at, reply_opted_out_at, reply_opted_out_sender,"
-                    " shopify_customer_id, shopify_updated_at, shopify_consent_state, shopify_consent_at")
+                    " timezone, shopify_customer_id, shopify_updated_at, shopify_consent_state, shopify_consent_at")
 _EVENT_COLUMNS = "shop_id, contact_id, phone, action, source, detail, occurred_at"
 _CONTACT = Contact._meta.db_table
 _LINKED = (f"SELECT EXISTS (SELECT 1 FROM {_CONTACT} WHERE shop_id = %s AND shopify_customer_id BETWEEN %s AND %s)")
@@ -47,13 +59,14 @@ class NewRows:
     contacts: list[str]
     events: list[tuple[int, str]]
     customers: tuple[int, int]
+    ready: tuple[bytes, bytes] | None = None  # new_rows_ready's COPY data of the contacts and the events
 
 
 def new_rows(rows: list[tuple]) -> NewRows | None:
     """The contacts and `granted` events of staging `rows` (customers.py's), as if none of their phones exists;
     None when that would not be customers.py's outcome even then: no rows, or a customer with two phones (the
-    statement unlinks its contacts, `_two_phone_customers`)."""
-    if not rows or len({row[0] for row in rows}) < len({(row[0], row[1]) for row in rows}):
+    statement unlinks its contacts, rows.two_phone_customers)."""
+    if not rows or (len({row[0] for row in rows}) < len(rows) and two_phone_customers(rows)):
         return None
     contacts, events, escapes = [], [], COPY_ESCAPES
     for row in _newest_per_phone(rows):
@@ -64,34 +77,50 @@ def new_rows(rows: list[tuple]) -> NewRows | None:
         contacts.append(
             f"{phone}\t{first.translate(escapes) if profile and first else ''}\t"
             f"{last.translate(escapes) if profile and last else ''}\t[]\t"
-            f"{'t' if grants else 'f'}\t{_NOW if grants else COPY_NULL}\t{SOURCE if grants else ''}\t{COPY_NULL}\t\t"
-            f"{_NOW}\t{_NOW}\t{COPY_NULL}\t\t{customer_id}\t"
+            f"{'t' if grants else 'f'}\t{_NOW if grants else COPY_NULL}\t{SOURCE if grants else ''}\t\t{customer_id}\t"
             f"{updated.isoformat() if profile and updated else COPY_NULL}\t{state or ''}\t"
             f"{at.isoformat() if state and at else COPY_NULL}\n")
     return NewRows(contacts, events, (min(row[0] for row in rows), max(row[0] for row in rows)))
 
 
-def new_rows_copy(cursor, *, shop: Shop, new: NewRows, now: datetime) -> bool:
-    """Write `new` by COPY under a savepoint; False, with nothing written, when the shop has one of its phones or
-    a contact linked to a customer in its range of ids (the statement would unlink it if its phone moved: one
-    index probe, and a first sync reads the export in id order, so an earlier chunk's customers are below it).
-    Inside the chunk's transaction, after the shop's contact-write lock."""
-    cursor.execute(_LINKED, [shop.pk, *new.customers])
-    if cursor.fetchone()[0]:
-        return False
-    cursor.execute(_IDS, [len(new.contacts)])
-    ids, shop_id, at = cursor.fetchone()[0], shop.pk, now.isoformat()
-    contacts = "".join([f"{contact_id}\t{shop_id}\t{line}" for contact_id, line in zip(ids, new.contacts, strict=True)])
-    events = "".join([f"{shop_id}\t{ids[index]}\t{line}" for index, line in new.events])
+def new_rows_ready(new: NewRows, *, shop_id: int) -> bool:
+    """Take the contacts' ids from the sequence (an id taken and not used is a gap, nothing more) and write the
+    COPY data of `new` for the shop, bytes, the time still _NOW, so the apply's thread is left the COPY alone;
+    False, nothing taken, when the shop has a contact linked to a customer in its range (`LINKED`)."""
+    with connection.cursor() as cursor:
+        if _linked(cursor, shop_id=shop_id, new=new):
+            return False
+        cursor.execute(_IDS, [len(new.contacts)])
+        ids = cursor.fetchone()[0]
+    new.ready = (
+        "".join([f"{contact_id}\t{shop_id}\t{line}" for contact_id, line in zip(ids, new.contacts, strict=True)]
+                ).encode(),
+        "".join([f"{shop_id}\t{ids[index]}\t{line}" for index, line in new.events]).encode(),
+    )
+    return True
+
+
+def new_rows_copy(cursor, *, shop: Shop, new: NewRows, now: datetime) -> str:
+    """Write `new` by COPY under a savepoint: `copied`; with nothing written, `linked` (`LINKED`) or `refused`
+    (the shop has one of its phones). Inside the chunk's transaction, after the shop's contact-write lock."""
+    if _linked(cursor, shop_id=shop.pk, new=new) or (new.ready is None and not new_rows_ready(new, shop_id=shop.pk)):
+        return "linked"
+    contacts, events = new.ready
+    at = now.isoformat().encode()
     try:
         with transaction.atomic():
             with cursor.copy(f"COPY {_CONTACT} ({_CONTACT_COLUMNS}) FROM STDIN") as copy:
-                copy.write(contacts.replace(_NOW, at))
+                copy.write(contacts.replace(_NOW_BYTES, at))
             with cursor.copy(f"COPY {ConsentEvent._meta.db_table} ({_EVENT_COLUMNS}) FROM STDIN") as copy:
-                copy.write(events.replace(_NOW, at))
+                copy.write(events.replace(_NOW_BYTES, at))
     except (IntegrityError, psycopg.errors.UniqueViolation):
-        return False
-    return True
+        return "refused"
+    return "copied"
+
+
+def _linked(cursor, *, shop_id: int, new: NewRows) -> bool:
+    cursor.execute(_LINKED, [shop_id, *new.customers])
+    return cursor.fetchone()[0]
 
 
 def _newest_per_phone(rows: list[tuple]) -> list[tuple]:

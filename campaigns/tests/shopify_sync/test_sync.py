@@ -1,6 +1,8 @@
 """The full customer sync against the Shopify simulator over HTTP: paged for a small shop, bulk JSON Lines for a
 big one, consent mapped, a re-sync changing nothing, resumable after a kill, 409 while one runs."""
 
+import gc
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -201,3 +203,54 @@ def test_a_bulk_sync_reads_odd_lines_in_python_and_keeps_erased_phones_out(sim, 
     national = Contact.objects.get(shop=install.shop, phone="+12125550188")
     assert (national.first_name, national.sms_consent) == ("Padded", True)
     assert not Contact.objects.filter(phone="+12125550177").exists()
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """How each bulk chunk was written (customers_new.py's outcome, '' where made for the statement), and whether
+    the garbage collector ran and how often the GIL was handed over meanwhile."""
+    real, seen = sync_module.customer_lines_apply, []
+
+    def spy(**kwargs):
+        applied = real(**kwargs)
+        seen.append((applied.copy, gc.isenabled(), sys.getswitchinterval()))
+        return applied
+
+    monkeypatch.setattr(sync_module, "customer_lines_apply", spy)
+    return seen
+
+
+def test_a_first_sync_writes_the_chunks_after_its_pages_as_new_contacts(
+        sim, settings, monkeypatch, copies, implementation, django_capture_on_commit_callbacks):
+    settings.SHOPIFY_SYNC_BULK_THRESHOLD = 600
+    monkeypatch.setattr(sync_module, "BULK_CHUNK", 800)
+    interval = sys.getswitchinterval()
+    install = _synced(_installed(sim, 4000), django_capture_on_commit_callbacks)
+    assert _ours(install.shop_id) == _expected(sim)
+    assert (install.customers_seen, install.contacts_created, install.skipped_no_phone) == (4000, 3600, 400)
+    assert ConsentEvent.objects.filter(shop=install.shop).count() == sum(_expected(sim).values())
+    outcomes = [outcome for outcome, _, _ in copies]
+    if implementation == "portable":
+        assert set(outcomes) == {""}
+    else:  # the block holding the paged customers is linked already, the rest are new
+        assert outcomes[0] == "linked" and set(outcomes[1:]) == {"copied"}
+        assert {(enabled, switch) for _, enabled, switch in copies} == {(False, 0.001)}
+    assert gc.isenabled() and sys.getswitchinterval() == interval
+
+
+def test_a_sync_meeting_an_imported_phone_writes_the_rest_by_the_statement(
+        sim, settings, monkeypatch, copies, implementation, django_capture_on_commit_callbacks):
+    if implementation == "portable":
+        pytest.skip("COPY of new contacts is PostgreSQL's (customers_new.py)")
+    settings.SHOPIFY_SYNC_BULK_THRESHOLD = 100
+    monkeypatch.setattr(sync_module, "BULK_CHUNK", 800)
+    install = _installed(sim, 4000)
+    imported = sim.shop(SHOP).customers.get(sim.shop(SHOP).customers.base_id + 2500).phone
+    Contact.objects.create(shop=install.shop, phone=imported, first_name="Imported")
+    install = _synced(install, django_capture_on_commit_callbacks)
+    assert _ours(install.shop_id) == _expected(sim)
+    assert (install.contacts_created, install.contacts_updated) == (3599, 1)
+    outcomes = [outcome for outcome, _, _ in copies]
+    refused = outcomes.index("refused")
+    assert "copied" in outcomes[:refused] and set(outcomes[refused + 1:]) <= {""}
+    assert Contact.objects.get(shop=install.shop, phone=imported).shopify_customer_id is not None
