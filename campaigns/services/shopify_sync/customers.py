@@ -2,8 +2,9 @@
 upserts them on (shop, phone) and writes a consent event per change. Phones the statement's index probe finds
 nowhere in the shop (all of a first sync's) are written by a plain INSERT, the others by `INSERT … ON CONFLICT`:
 the shop's contact-write lock (contacts/upsert.py), held by every writer of its contacts, keeps another from
-adding one of those phones meanwhile. Serves the first sync (thousands of rows a
-chunk) and the customer webhooks (one row). On PostgreSQL; the same rules for other databases (the demo's
+adding one of those phones meanwhile. Serves the syncs (thousands of rows a chunk) and the customer webhooks
+(one row); a bulk chunk made as new contacts is written by customers_new.py's COPY where the shop has none of its
+phones or customers, which comes to the same. On PostgreSQL; the same rules for other databases (the demo's
 SQLite) are in customers_portable.py, and customers/delete needs PostgreSQL.
 
 The rules, per row:
@@ -134,9 +135,9 @@ def _rows_apply(*, shop: Shop, rows: list[tuple], applied: Applied, now: datetim
             shop=shop, rows=rows, now=now, source=SHOPIFY_SOURCE)
         return applied
     with connection.cursor() as cursor:
-        if new is not None and (copied := new_rows_copy(cursor, shop=shop, new=new, now=now)):
-            applied.copy = copied
-            if copied == "copied":
+        if new is not None:
+            applied.copy = new_rows_copy(cursor, shop=shop, new=new, now=now)
+            if applied.copy == "copied":
                 applied.created, applied.events = len(new.contacts), len(new.events)
                 return applied
         _staging(cursor)
