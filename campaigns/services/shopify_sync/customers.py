@@ -28,6 +28,7 @@ from django.db import connection
 
 from campaigns.models import ConsentEvent, Contact, Shop
 from campaigns.phones import PhoneError, phone_normalise
+from campaigns.services.contacts.consent import SHOPIFY_SOURCE
 from campaigns.services.contacts.suppression import suppressed_phones
 from campaigns.services.contacts.upsert import _serialise_contact_writes
 from campaigns.services.shopify_sync.customers_new import NewRows, new_rows, new_rows_copy
@@ -36,7 +37,6 @@ from campaigns.services.shopify_sync.rows import COPY_ESCAPES, COPY_NULL, two_ph
 from shopify import admin
 from shopify.records import Customer
 
-SHOPIFY_SOURCE = "shopify"
 # Shopify validates the phones it stores and writes them in E.164: those are taken as they are (parsing a
 # million numbers would cost a minute and a half); anything else is normalised in the shop's region.
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
